@@ -1,0 +1,88 @@
+//! The reclamation schemes, one module each, and the run-time front that picks
+//! one by its id.
+//!
+//! The list of schemes lives in one place, [`crate::for_each_scheme!`]: the
+//! program, the tests and the benches all expand it, so a scheme added there
+//! is listed, tested and measured everywhere, in one fixed order.
+
+pub mod keep;
+pub mod srcu;
+
+pub use keep::Keep;
+pub use srcu::SrcuScheme;
+
+use crate::scheme::Scheme;
+
+/// Expands `$callback! { id_ident => Type, ... }` once, with every scheme in
+/// the fixed order connbench reports them in.
+///
+/// Tests and benches use it to instantiate a generic body per scheme:
+///
+/// ```ignore
+/// macro_rules! per_scheme { ($($name:ident => $ty:ty,)*) => { $( mod $name { ... } )* } }
+/// connbench_impls::for_each_scheme!(per_scheme);
+/// ```
+#[macro_export]
+macro_rules! for_each_scheme {
+    ($callback:ident) => {
+        $callback! {
+            keep => $crate::schemes::Keep,
+            srcu => $crate::schemes::SrcuScheme,
+        }
+    };
+}
+
+/// A scheme's id and one line on how it reclaims.
+#[derive(Clone, Copy, Debug)]
+pub struct SchemeInfo {
+    /// The id used on the command line and in result files.
+    pub id: &'static str,
+    /// One line on how the scheme reclaims.
+    pub description: &'static str,
+}
+
+macro_rules! scheme_infos {
+    ($($name:ident => $ty:ty,)*) => {
+        /// Every scheme, in the fixed order.
+        pub const SCHEMES: &[SchemeInfo] = &[
+            $(SchemeInfo { id: <$ty as Scheme>::ID, description: <$ty as Scheme>::DESCRIPTION },)*
+        ];
+
+        /// Calls `visitor` with the scheme whose id is `id`.
+        pub fn visit<V: SchemeVisitor>(id: &str, visitor: V) -> Result<V::Output, UnknownScheme> {
+            $(if id == <$ty as Scheme>::ID {
+                return Ok(visitor.visit::<$ty>());
+            })*
+            Err(UnknownScheme(id.to_owned()))
+        }
+    };
+}
+crate::for_each_scheme!(scheme_infos);
+
+/// Code that runs generically over one scheme chosen at run time: the
+/// type-erased front of the [`Scheme`] trait, which keeps the hot paths
+/// monomorphised.
+pub trait SchemeVisitor {
+    /// What the visit returns.
+    type Output;
+    /// Runs with `S` as the scheme.
+    fn visit<S: Scheme>(self) -> Self::Output;
+}
+
+/// An id that names no scheme.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownScheme(pub String);
+
+impl std::fmt::Display for UnknownScheme {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let known: Vec<_> = SCHEMES.iter().map(|s| s.id).collect();
+        write!(
+            f,
+            "unknown scheme `{}` (known: {})",
+            self.0,
+            known.join(", ")
+        )
+    }
+}
+
+impl std::error::Error for UnknownScheme {}

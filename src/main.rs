@@ -1,0 +1,36 @@
+//! `connbench`: which memory-reclamation scheme should free a small
+//! per-object structure that is attached only temporarily?
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "connbench", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// List the reclamation schemes, one line each.
+    List,
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::List => list(),
+    }
+    Ok(())
+}
+
+fn list() {
+    let width = connbench_impls::SCHEMES
+        .iter()
+        .map(|s| s.id.len())
+        .max()
+        .unwrap_or(0);
+    for scheme in connbench_impls::SCHEMES {
+        println!("{:width$}  {}", scheme.id, scheme.description);
+    }
+}
