@@ -12,7 +12,7 @@ use std::time::Instant;
 
 use hdrhistogram::Histogram;
 
-use crate::sync::{lock, AtomicBool, AtomicU64, Mutex, Ordering};
+use crate::sync::{lock, AtomicBool, AtomicU32, AtomicU64, Mutex, Ordering};
 
 /// What kind of node a [`Retired`] header belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -38,9 +38,13 @@ pub struct Retired {
     /// Nanoseconds since the counters' base instant when the node was retired,
     /// or 0 when delay tracking is off.
     retired_at: UnsafeCell<u64>,
-    kind: NodeKind,
     /// The node's destructor.
     drop_node: unsafe fn(NonNull<Retired>),
+    kind: NodeKind,
+    /// References to the node, for schemes that count them (`refcount`):
+    /// starts at one, the reference of being linked. It sits in what would
+    /// otherwise be padding after `kind`, so the header stays 32 bytes.
+    pub(crate) refs: AtomicU32,
 }
 
 impl Retired {
@@ -48,8 +52,9 @@ impl Retired {
         Retired {
             next: UnsafeCell::new(ptr::null_mut()),
             retired_at: UnsafeCell::new(0),
-            kind,
             drop_node,
+            kind,
+            refs: AtomicU32::new(1),
         }
     }
 

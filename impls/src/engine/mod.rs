@@ -2,9 +2,13 @@
 //! grace-period engine, and the destroy-list worker. The schemes in
 //! `crate::schemes` put these together behind the [`crate::Scheme`] trait.
 
+pub mod hazard;
+pub mod membarrier;
 pub mod reaper;
 pub mod registry;
 pub mod srcu;
+pub mod tally;
+pub mod urcu;
 
 use std::time::Duration;
 

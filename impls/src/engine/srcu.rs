@@ -65,6 +65,10 @@ pub trait ReaderFence: Send + Sync + 'static {
     /// Orders the grace period's counter reads against readers that used
     /// [`ReaderFence::after_lock`]; called where the grace period fences.
     fn grace_period_fence();
+    /// Which mechanism is in use, for [`crate::Scheme::runtime_note`].
+    fn note() -> String {
+        String::new()
+    }
 }
 
 /// The classic reader: a full fence on entry, as `srcu_read_lock` does.
@@ -81,6 +85,27 @@ impl ReaderFence for FullFence {
     #[inline(always)]
     fn grace_period_fence() {
         fence(Ordering::SeqCst);
+    }
+}
+
+/// The reader of the kernel's `srcu_read_lock_fast`: only a compiler fence
+/// on entry; the grace period issues `membarrier(PRIVATE_EXPEDITED)` wherever
+/// the classic one fences (see [`crate::engine::membarrier`]). When the kernel
+/// refuses membarrier, both sides fall back to [`FullFence`]'s fences.
+pub struct MembarrierFence;
+
+impl ReaderFence for MembarrierFence {
+    #[inline(always)]
+    fn after_lock() {
+        crate::engine::membarrier::light();
+    }
+
+    fn grace_period_fence() {
+        crate::engine::membarrier::heavy();
+    }
+
+    fn note() -> String {
+        crate::engine::membarrier::note()
     }
 }
 
@@ -164,8 +189,11 @@ impl<F: ReaderFence> Srcu<F> {
         let exits = self.readers.used().fold(0u64, |sum, c| {
             sum.wrapping_add(c.unlock[idx].load(Ordering::Acquire))
         });
-        // Exits are read before entries: a counted exit has a counted entry.
-        F::grace_period_fence();
+        // SeqCst fence: exits are read before entries, so a counted exit has
+        // a counted entry. Only this thread's two reads need ordering (the
+        // readers' entries were made visible by the grace-period fence before
+        // the wait), so even `srcu-fast` uses a plain fence here.
+        fence(Ordering::SeqCst);
         let entries = self.readers.used().fold(0u64, |sum, c| {
             sum.wrapping_add(c.lock[idx].load(Ordering::Relaxed))
         });

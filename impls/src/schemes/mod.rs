@@ -5,11 +5,19 @@
 //! program, the tests and the benches all expand it, so a scheme added there
 //! is listed, tested and measured everywhere, in one fixed order.
 
+pub mod hazard;
 pub mod keep;
+pub mod rcu;
+pub mod refcount;
 pub mod srcu;
+pub mod srcu_fast;
 
+pub use hazard::Hazard;
 pub use keep::Keep;
+pub use rcu::Rcu;
+pub use refcount::Refcount;
 pub use srcu::SrcuScheme;
+pub use srcu_fast::SrcuFast;
 
 use crate::scheme::Scheme;
 
@@ -28,6 +36,10 @@ macro_rules! for_each_scheme {
         $callback! {
             keep => $crate::schemes::Keep,
             srcu => $crate::schemes::SrcuScheme,
+            srcu_fast => $crate::schemes::SrcuFast,
+            rcu => $crate::schemes::Rcu,
+            hazard => $crate::schemes::Hazard,
+            refcount => $crate::schemes::Refcount,
         }
     };
 }

@@ -105,6 +105,10 @@ unsafe impl<V: SrcuFlavour> Scheme for SrcuDeferred<V> {
     fn counters(&self) -> &Counters {
         self.reaper.counters()
     }
+
+    fn runtime_note(&self) -> String {
+        <V::Fence as ReaderFence>::note()
+    }
 }
 
 impl ReadGuard for SrcuReadGuard<'_> {
