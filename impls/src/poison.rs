@@ -10,7 +10,11 @@
 
 use std::alloc::Layout;
 
-use crate::sync::{AtomicU32, Ordering};
+// NOTE: std's atomic, not `crate::sync`'s: the magic word is instrumentation,
+// not part of any protocol, and it must stay readable after the node's other
+// fields (loom objects among them) have been dropped.
+pub(crate) use std::sync::atomic::AtomicU32 as MagicWord;
+use std::sync::atomic::{AtomicU32, Ordering};
 
 /// The magic word of a live node.
 pub(crate) const LIVE: u32 = 0xC0_17EC_7;
