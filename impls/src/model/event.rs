@@ -77,3 +77,13 @@ fn deliver<S: Scheme>(guard: &mut S::Guard<'_>, object: &Object, mask: u32) -> u
         return delivered;
     }
 }
+
+impl<S: Scheme> Fsnotify<S> {
+    /// Loads the object's connector through `guard`'s slot 0, as a reader
+    /// entering delivery does, and returns whether there was one. The
+    /// connector stays protected while `guard` lives and slot 0 is not reused:
+    /// tests use it to stall a reader on a connector.
+    pub fn protect_connector(&self, guard: &mut S::Guard<'_>, obj: &ObjRef<'_, S>) -> bool {
+        !guard.protect(0, &obj.object().conn).is_null()
+    }
+}
