@@ -178,14 +178,16 @@ impl<S: Scheme> Fsnotify<S> {
             }
 
             // `fsnotify_attach_connector_to_object`: install a new connector if
-            // the slot is still empty. Release: publish the initialised
-            // connector; Acquire on failure is not needed (we restart).
+            // the slot is still empty. AcqRel: Release publishes the
+            // initialised connector; Acquire pairs with the Release of the
+            // detach that emptied the slot, so our mask writes come after its
+            // clearing. On failure we restart and load the slot again.
             let conn = Connector::alloc(obj.id, object.kind);
             self.counters().on_alloc(NodeKind::Connector);
             let installed = object.conn.compare_exchange(
                 ptr::null_mut(),
                 conn.as_ptr(),
-                Ordering::Release,
+                Ordering::AcqRel,
                 Ordering::Relaxed,
             );
             if installed.is_err() {
