@@ -110,7 +110,7 @@ pub fn object_mask_is_the_union_of_its_marks<S: Scheme>() {
 pub fn events_reach_the_marks_that_want_them<S: Scheme>() {
     let fs = model::<S>();
     let groups: Vec<_> = (0..3).map(|p| fs.new_group(p)).collect();
-    let inode = fs.igrab(fs.inode(3)).unwrap();
+    let inode = fs.igrab(fs.inode(OBJECTS - 1)).unwrap();
     let mount = fs.igrab(fs.mount(0)).unwrap();
 
     assert_eq!(
@@ -200,7 +200,7 @@ pub fn eviction_destroys_marks_and_recreates_the_object<S: Scheme>() {
 pub fn several_groups_share_one_connector<S: Scheme>() {
     let fs = model::<S>();
     let groups: Vec<_> = (0..4).map(|p| fs.new_group(p)).collect();
-    let inode = fs.igrab(fs.inode(5)).unwrap();
+    let inode = fs.igrab(fs.inode(OBJECTS - 1)).unwrap();
     let marks: Vec<_> = groups
         .iter()
         .map(|g| fs.add_mark(&inode, g, IN_MODIFY).unwrap())
@@ -284,7 +284,6 @@ pub fn repeated_cycles_free_everything<S: Scheme>() {
 macro_rules! conformance {
     ($($name:ident => $scheme:ty,)*) => {$(
         mod $name {
-            use super::*;
             type S = $scheme;
             #[test] fn add_find_remove() { super::add_find_remove::<S>() }
             #[test] fn second_mark_of_a_group_is_refused() { super::second_mark_of_a_group_is_refused::<S>() }
