@@ -17,7 +17,7 @@ pub(crate) use std::sync::atomic::AtomicU32 as MagicWord;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 /// The magic word of a live node.
-pub(crate) const LIVE: u32 = 0xC0_17EC_7;
+pub(crate) const LIVE: u32 = 0x0C01_7EC7;
 /// The magic word of a freed node.
 #[cfg_attr(not(feature = "poison"), allow(dead_code))]
 pub(crate) const POISON: u32 = 0xDEAD_F4EE;

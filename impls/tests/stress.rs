@@ -35,14 +35,16 @@ impl Rng {
     }
 }
 
+// Without the poison checks a use-after-free would pass silently.
+const _: () = assert!(
+    connbench_impls::POISON_CHECKS,
+    "the stress test needs the poison feature"
+);
+
 /// Inodes 1..=CHURNED are churned; inode 0 is inotify09's.
 const CHURNED: u32 = 8;
 
 pub fn stress<S: Scheme>() {
-    assert!(
-        connbench_impls::POISON_CHECKS,
-        "the stress test needs the poison feature"
-    );
     let fs = Fsnotify::<S>::new(CHURNED + 1, 1);
     let groups: Vec<_> = (0..3).map(|p| fs.new_group(p)).collect();
     let stop = AtomicBool::new(false);

@@ -91,6 +91,12 @@ impl<T: Default> PerThread<T> {
     }
 }
 
+impl<T: Default> Default for PerThread<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl<T> PerThread<T> {
     /// This thread's slot.
     #[inline]

@@ -158,9 +158,8 @@ impl<S: Scheme> Fsnotify<S> {
         // Safety: protected by `guard` for as long as we use this reference.
         let conn_ref: &'a Connector = unsafe { &*conn.as_ptr() };
         let state = lock(&conn_ref.lock);
-        if state.object.is_none() {
-            return None;
-        }
+        // Detached: being destroyed, and the slot already cleared.
+        state.object?;
         drop(guard);
         Some((conn, state))
     }
