@@ -54,7 +54,7 @@ pub fn run(args: KernelArgs) -> anyhow::Result<()> {
     for pattern in patterns {
         let prepared = kernel::prepare(Plan::new(pattern, args.quick), limits.clone());
         for note in &prepared.notes {
-            println!("kernel: {}: {note}", pattern.name());
+            println!("kernel: {note}");
         }
         let mut progress = |p: Progress| {
             println!(

@@ -187,3 +187,30 @@ fn without_slab_counts_the_run_completes_and_says_what_is_missing() {
     }
     assert_eq!(result.ops["add_mark"].count, 20);
 }
+
+#[test]
+fn a_merged_cache_is_recognised_by_its_link_and_counted_by_its_first_number() {
+    // A fake /sys/kernel/slab: the connector cache links to a shared cache
+    // with another alias; the mark cache is a cache of its own.
+    let root = tempfile::tempdir().expect("temp dir");
+    let shared = root.path().join(":0000024");
+    std::fs::create_dir(&shared).expect("shared cache");
+    std::fs::write(shared.join("objects"), "850 N0=850\n").expect("objects");
+    for alias in [CONNECTOR_CACHE, "lsm_file_cache"] {
+        std::os::unix::fs::symlink(":0000024", root.path().join(alias)).expect("link");
+    }
+    let own = root.path().join(slab::MARK_CACHE);
+    std::fs::create_dir(&own).expect("mark cache");
+    std::fs::write(own.join("objects"), "not-a-number\n").expect("objects");
+
+    let connectors = slab::SlabCache::probe(root.path(), CONNECTOR_CACHE);
+    assert_eq!(connectors.merged_into.as_deref(), Some(":0000024"));
+    assert_eq!(connectors.aliases, vec!["lsm_file_cache".to_string()]);
+    assert_eq!(connectors.read(), Some(850));
+
+    let marks = slab::SlabCache::probe(root.path(), slab::MARK_CACHE);
+    assert_eq!(marks.merged_into, None);
+    assert_eq!(marks.read(), None);
+    let why = marks.unreadable.expect("a reason");
+    assert!(why.contains("not-a-number"), "{why}");
+}

@@ -313,6 +313,11 @@ pub fn run(
         total: 1,
     });
     let (settled, waited) = slab::settle(&[&connectors, &marks], SETTLE_QUIET, SETTLE_LIMIT, stop);
+    // Relaxed: a Ctrl-C flag. A settle cut short would report a count that
+    // had not settled.
+    if stop.load(std::sync::atomic::Ordering::Relaxed) {
+        return Err(KernelError::Interrupted);
+    }
     moments.insert("settled", [settled[0], settled[1]]);
     let samples = sampler.map(Sampler::finish).unwrap_or_default();
     progress(Progress {

@@ -189,9 +189,9 @@ pub(super) fn create_files(
 ) -> Result<Vec<PathBuf>, KernelError> {
     let mut paths = Vec::with_capacity(usize::try_from(files).unwrap_or(0));
     for i in 0..files {
+        tick(progress, Phase::CreatingFiles, i, files);
         if i % FILES_PER_DIR == 0 {
             interrupted(stop)?;
-            tick(progress, Phase::CreatingFiles, i, files);
             let dir = root.join(format!("d{:04}", i / FILES_PER_DIR));
             std::fs::create_dir(&dir)
                 .map_err(|source| KernelError::io("create directory", &dir, source))?;
