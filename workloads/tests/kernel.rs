@@ -97,6 +97,14 @@ fn temp_watch_times_every_operation_through_the_system_call() {
             0 < s.p50_ns && s.p50_ns <= s.p99_ns && s.p99_ns <= s.max_ns,
             "{op}: {s:?}"
         );
+        let at = |p: f64| {
+            s.percentiles
+                .iter()
+                .find(|&&(q, _)| q == p)
+                .map(|&(_, ns)| ns)
+        };
+        let expected = (Some(s.p50_ns), Some(s.p999_ns), Some(s.max_ns));
+        assert_eq!((at(50.0), at(99.9), at(100.0)), expected, "{op}");
     }
     // A cycle holds an add, three events and a remove.
     let cycle = &result.ops[WATCH_CYCLE];

@@ -319,7 +319,9 @@ pub fn run(
         return Err(KernelError::Interrupted);
     }
     moments.insert("settled", [settled[0], settled[1]]);
-    let samples = sampler.map(Sampler::finish).unwrap_or_default();
+    // The timeline starts at the `before` count, read just before `origin`.
+    let mut samples: Vec<(f64, u64)> = moments["before"][0].map(|n| (0.0, n)).into_iter().collect();
+    samples.extend(sampler.map(Sampler::finish).unwrap_or_default());
     progress(Progress {
         phase: Phase::Settling,
         done: 1,
@@ -488,11 +490,19 @@ fn op_stats(h: &Histogram<u64>) -> OpStats {
         p99_ns: q(0.99),
         p999_ns: q(0.999),
         max_ns: if h.is_empty() { 0 } else { h.max() },
-        percentiles: [50.0, 90.0, 99.0, 99.9, 99.99, 100.0]
-            .into_iter()
-            .filter(|_| !h.is_empty())
-            .map(|p| (p, h.value_at_percentile(p)))
-            .collect(),
+        // Quantiles as written, so that 99.9 here is exactly `p999_ns`.
+        percentiles: [
+            (50.0, 0.5),
+            (90.0, 0.9),
+            (99.0, 0.99),
+            (99.9, 0.999),
+            (99.99, 0.9999),
+        ]
+        .into_iter()
+        .chain([(100.0, 1.0)])
+        .filter(|_| !h.is_empty())
+        .map(|(p, q)| (p, h.value_at_quantile(q)))
+        .collect(),
     }
 }
 
