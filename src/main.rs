@@ -3,6 +3,8 @@
 
 use clap::{Parser, Subcommand};
 
+mod kernel;
+
 #[derive(Parser)]
 #[command(name = "connbench", version, about, long_about = None)]
 struct Cli {
@@ -14,12 +16,15 @@ struct Cli {
 enum Command {
     /// List the reclamation schemes, one line each.
     List,
+    /// Run the temporary-watch patterns against the host kernel through inotify.
+    Kernel(kernel::KernelArgs),
 }
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
         Command::List => list(),
+        Command::Kernel(args) => kernel::run(args)?,
     }
     Ok(())
 }
