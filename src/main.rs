@@ -3,6 +3,8 @@
 
 use clap::{Parser, Subcommand};
 
+mod report;
+
 #[derive(Parser)]
 #[command(name = "connbench", version, about, long_about = None)]
 struct Cli {
@@ -14,12 +16,15 @@ struct Cli {
 enum Command {
     /// List the reclamation schemes, one line each.
     List,
+    /// Render a run's results as an HTML report (or CSV, or BMF JSON).
+    Report(report::ReportArgs),
 }
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
         Command::List => list(),
+        Command::Report(args) => report::report(&args)?,
     }
     Ok(())
 }
