@@ -155,11 +155,12 @@ pub fn load_dir(dir: &Path) -> Result<RunSet, ReportError> {
         });
     }
 
-    // Scenario order: as the runner lists them is unknown here, so by name;
-    // schemes in report order within each.
+    // The shipped scenarios in the order the suite lists them, others after
+    // by name; schemes in report order within each.
     results.sort_by(|a, b| {
-        a.scenario
-            .cmp(&b.scenario)
+        scenario_rank(&a.scenario)
+            .cmp(&scenario_rank(&b.scenario))
+            .then_with(|| a.scenario.cmp(&b.scenario))
             .then_with(|| schemes::cmp(&a.scheme, &b.scheme))
     });
     Ok(RunSet {
@@ -167,6 +168,24 @@ pub fn load_dir(dir: &Path) -> Result<RunSet, ReportError> {
         results,
         skipped,
     })
+}
+
+/// The shipped scenarios, in the order the suite documents them.
+const SHIPPED: [&str; 7] = [
+    "temp-watch",
+    "indexer-scan",
+    "event-storm",
+    "stalled-reader",
+    "oversubscribed",
+    "inode-eviction",
+    "multi-group",
+];
+
+fn scenario_rank(name: &str) -> usize {
+    SHIPPED
+        .iter()
+        .position(|s| *s == name)
+        .unwrap_or(SHIPPED.len())
 }
 
 /// The load error without the path it starts with (the path is shown apart).

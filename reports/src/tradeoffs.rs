@@ -96,8 +96,7 @@ fn pending_growth(r: &RunResult) -> Option<String> {
         Some(format!(
             "`{}`: pending connectors grew through the whole run and did not level off \
              (first quarter {} on average, last quarter {}, peak {} at {} of {} ms): \
-             its pending memory is bounded only by how long the reader stays inside \
-             its read-side section.",
+             nothing in this run bounded it but the run's end.",
             r.scheme,
             units::count(first.round()),
             units::count(last.round()),
@@ -119,10 +118,15 @@ fn retention(r: &RunResult, judged: &[&RunResult]) -> Option<String> {
         .min()?;
     let live = r.connectors.live_at_end;
     if live >= 16 && live > 2 * others {
+        let why = if r.scheme == "keep" {
+            ": it frees a connector only when its object is evicted, so the memory \
+             stays as long as the inode does"
+        } else {
+            ""
+        };
         Some(format!(
             "`{}` ended with {} connectors still live after the barrier, where the \
-             best other scheme ended with {}: it frees a connector only when its object \
-             is evicted, so the memory stays as long as the inode does.",
+             best other scheme ended with {}{why}.",
             r.scheme,
             units::count(live as f64),
             units::count(others as f64)

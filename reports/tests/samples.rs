@@ -120,7 +120,7 @@ fn result(sh: &Shape) -> RunResult {
             op.to_string(),
             OpStats {
                 count: *count,
-                mean_ns: p50 * 1.2,
+                mean_ns: (p50 * 1.2).round(),
                 p50_ns: p50 as u64,
                 p99_ns: p99 as u64,
                 p999_ns: p999 as u64,
@@ -267,7 +267,7 @@ fn result(sh: &Shape) -> RunResult {
         },
         duration_s: sh.duration_s,
         ops,
-        throughput_ops_per_s: (total as f64 / sh.duration_s).round(),
+        throughput_ops_per_s: (total as f64 / sh.duration_s / scale).round(),
         alloc,
         memory,
         connectors,

@@ -112,6 +112,7 @@ where
         .build_cartesian_2d(x, y)?;
     chart
         .configure_mesh()
+        .light_line_style(super::LIGHT_GRID)
         .disable_x_mesh()
         .y_label_formatter(&|v| duration_ns(*v))
         .y_desc(y_desc)
@@ -160,6 +161,7 @@ pub fn value_bars(
             .build_cartesian_2d(x, 0.0..hi)?;
         chart
             .configure_mesh()
+            .light_line_style(super::LIGHT_GRID)
             .disable_x_mesh()
             .y_label_formatter(&|v| format(*v))
             .y_desc(y_desc)

@@ -10,7 +10,7 @@ use super::{
     byte_scale, entries, log_bounds, svg, tick, title_style, wants_log, DrawResult, Ticks,
 };
 use crate::schemes;
-use crate::units::{self, duration_ns};
+use crate::units::duration_ns;
 
 /// Which timeline quantity a chart shows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -85,6 +85,7 @@ pub fn timeline(
             .build_cartesian_2d(0.0..t_max, 0.0..y_hi)?;
         chart
             .configure_mesh()
+            .light_line_style(super::LIGHT_GRID)
             .x_desc("time since the measured phase began, ms")
             .y_desc(y_desc.as_str())
             .y_label_formatter(&|v| tick(*v))
@@ -165,7 +166,8 @@ where
     let ticks = (0..=x_hi as usize)
         .map(|k| {
             let p = 100.0 * (1.0 - 10f64.powi(-(k as i32)));
-            (k as f64, format!("{}%", units::sig3(p)))
+            let decimals = k.saturating_sub(2);
+            (k as f64, format!("{p:.decimals$}%"))
         })
         .collect();
     let mut chart = ChartBuilder::on(area)
@@ -176,6 +178,7 @@ where
         .build_cartesian_2d(Ticks::new(0.0..x_hi, ticks), y)?;
     chart
         .configure_mesh()
+        .light_line_style(super::LIGHT_GRID)
         .x_desc("percentile")
         .y_desc(y_desc)
         .y_label_formatter(&|v| duration_ns(*v))
@@ -197,6 +200,9 @@ mod tests {
 
     #[test]
     fn nines_axis() {
+        // 99.99 % must not print as 100 %.
+        let p = 100.0 * (1.0 - 10f64.powi(-4));
+        assert_eq!(format!("{p:.2}%"), "99.99%");
         assert!((nines(90.0) - 1.0).abs() < 1e-9);
         assert!((nines(99.9) - 3.0).abs() < 1e-9);
         assert_eq!(nines(0.0), 0.0);

@@ -39,6 +39,9 @@ const LEGEND_WIDTH: u32 = 150;
 /// What went wrong drawing a chart (plotters' own error, as text).
 pub type DrawResult = Result<(), Box<dyn std::error::Error>>;
 
+/// The minor grid lines: barely there, so the data stands out.
+pub const LIGHT_GRID: RGBColor = RGBColor(0xf4, 0xf4, 0xf4);
+
 /// A scheme in a chart's legend.
 #[derive(Clone, Debug)]
 pub struct Entry {
@@ -142,8 +145,6 @@ pub fn byte_scale(max: f64) -> (f64, &'static str) {
         (1.0, "B")
     }
 }
-
-/// A scale for a nanosecond axis: divisor and unit name.
 
 /// Short tick label for a number.
 pub fn tick(v: f64) -> String {

@@ -96,6 +96,7 @@ where
         .build_cartesian_2d(ctx.x.0..ctx.x.1, y)?;
     chart
         .configure_mesh()
+        .light_line_style(super::LIGHT_GRID)
         .x_desc(ctx.x_desc)
         .y_desc(y_desc)
         .x_labels(6)

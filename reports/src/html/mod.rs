@@ -20,7 +20,7 @@ use std::fmt::Write;
 use connbench_workloads::result::RunResult;
 
 use crate::charts::{self, TimelineSeries};
-use crate::decide::Decision;
+use crate::decide::{Decision, TIE_RATIO};
 use crate::load::RunSet;
 use crate::tradeoffs;
 use crate::units;
@@ -194,9 +194,14 @@ fn verdict(out: &mut String, set: &RunSet, decision: &Decision) {
             .wins
             .iter()
             .map(|w| {
-                let ratio = match w.ratio() {
-                    Some(r) => format!(" ({r:.2}× ahead of the runner-up)"),
-                    None => String::new(),
+                let ratio = match (w.ratio(), &w.runner_up) {
+                    (Some(r), Some((second, _))) if r < TIE_RATIO => {
+                        format!(" (a tie with {}: {r:.2}×)", esc(second))
+                    }
+                    (Some(r), Some((second, _))) => {
+                        format!(" ({r:.2}× ahead of {})", esc(second))
+                    }
+                    _ => " (alone)".to_string(),
                 };
                 format!("{}: <b>{}</b>{}", w.axis.name(), esc(&w.winner.0), ratio)
             })
@@ -314,6 +319,8 @@ fn scenario_section(out: &mut String, set: &RunSet, scenario: &str, warnings: &m
         }
     }
 
+    notes(out, &results);
+
     out.push_str("<div class=\"charts\">\n");
     for (kind, caption, svg) in charts_of(&results, &ids) {
         match svg {
@@ -336,6 +343,32 @@ fn scenario_section(out: &mut String, set: &RunSet, scenario: &str, warnings: &m
         }
     }
     out.push_str("</div>\n</section>\n");
+}
+
+/// The result files' own notes, each once, with the schemes that carry it.
+fn notes(out: &mut String, results: &[&RunResult]) {
+    let mut notes: Vec<(&str, Vec<&str>)> = Vec::new();
+    for r in results {
+        for note in &r.notes {
+            match notes.iter_mut().find(|(n, _)| n == note) {
+                Some((_, who)) => who.push(&r.scheme),
+                None => notes.push((note, vec![&r.scheme])),
+            }
+        }
+    }
+    if notes.is_empty() {
+        return;
+    }
+    out.push_str("<p class=\"params\">Notes in the result files:</p>\n<ul class=\"params\">\n");
+    for (note, who) in notes {
+        let who = if who.len() == results.len() {
+            "all".to_string()
+        } else {
+            who.join(", ")
+        };
+        let _ = writeln!(out, "<li>{} ({})</li>", esc(note), esc(&who));
+    }
+    out.push_str("</ul>\n");
 }
 
 type Chart = (&'static str, String, Result<String, String>);

@@ -3,7 +3,7 @@
 use std::fmt::Write;
 
 use super::{anchor, esc, prose};
-use crate::decide::{Axis, Decision, MIN_DURATION_S, MIN_OPS, TIE_RATIO};
+use crate::decide::{too_short, Axis, Decision, MIN_DURATION_S, MIN_OPS, TIE_RATIO};
 use crate::figures::{figures, Better, Figure};
 use crate::load::RunSet;
 use crate::schemes;
@@ -152,14 +152,20 @@ pub fn every_figure(out: &mut String, set: &RunSet) {
     out.push_str("<section id=\"figures\">\n<h2>Every figure</h2>\n");
     out.push_str(
         "<p>Rows are the figures of the result files (their key in the file), columns the \
-         schemes. The best model in each row where lower or higher is better is shaded; \
-         <code>linux</code> is not compared. A blank cell: the figure does not apply.</p>\n",
+         schemes. The best judged model in each row where lower or higher is better is \
+         shaded; <code>linux</code> and results too short to judge are not compared. A \
+         blank cell: the figure does not apply.</p>\n",
     );
     for scenario in set.scenarios() {
         let results = set.scenario(scenario);
         let per_scheme: Vec<(String, Vec<Figure>)> = results
             .iter()
             .map(|r| (r.scheme.clone(), figures(r)))
+            .collect();
+        // Only results the decision judges compete for the shading.
+        let compared: Vec<bool> = results
+            .iter()
+            .map(|r| schemes::is_candidate(&r.scheme) && too_short(r).is_none())
             .collect();
 
         // Row keys in table order, over all schemes.
@@ -195,11 +201,11 @@ pub fn every_figure(out: &mut String, set: &RunSet) {
                 .iter()
                 .map(|(_, fs)| fs.iter().find(|f| f.key == key).map(|f| f.value))
                 .collect();
-            let best = best_of(&per_scheme, &cells, better);
+            let best = best_of(&compared, &cells, better);
             let _ = write!(out, "<tr><td>{}</td><td>{}</td>", esc(&key), unit.name());
-            for ((id, _), v) in per_scheme.iter().zip(&cells) {
+            for (v, compared) in cells.iter().zip(&compared) {
                 match v {
-                    Some(v) if best == Some(*v) && schemes::is_candidate(id) => {
+                    Some(v) if best == Some(*v) && *compared => {
                         let _ = write!(
                             out,
                             "<td class=\"best\" title=\"{v}\">{}</td>",
@@ -219,17 +225,13 @@ pub fn every_figure(out: &mut String, set: &RunSet) {
     out.push_str("</section>\n");
 }
 
-/// The best model value in a row, when the row has a direction, two models
-/// have it, and they differ.
-fn best_of(
-    per_scheme: &[(String, Vec<Figure>)],
-    cells: &[Option<f64>],
-    better: Better,
-) -> Option<f64> {
-    let models: Vec<f64> = per_scheme
+/// The best value among the compared results in a row, when the row has a
+/// direction, two compared results have it, and they differ.
+fn best_of(compared: &[bool], cells: &[Option<f64>], better: Better) -> Option<f64> {
+    let models: Vec<f64> = compared
         .iter()
         .zip(cells)
-        .filter(|((id, _), _)| schemes::is_candidate(id))
+        .filter(|(c, _)| **c)
         .filter_map(|(_, v)| *v)
         .collect();
     if models.len() < 2 {
