@@ -172,6 +172,11 @@ fn decision_names_winners_ranking_weights_tradeoffs_and_what_it_could_not_judge(
     assert!(decision.contains("<code>keep</code> ended with 6,000 connectors still live"));
     assert!(decision.contains("a system call with a path lookup"));
 
+    // The verdict names what the recommendation costs.
+    let verdict = between(&html, "id=\"verdict\"", "</section>");
+    assert!(verdict.contains("What choosing <b>keep</b> costs, as measured"));
+    assert!(verdict.contains("<code>keep</code> ended with 20,000 connectors still live"));
+
     // What it could not judge.
     let unjudged = between(decision, "id=\"unjudged\"", "</ul>");
     assert!(unjudged.contains("<code>hazard</code> has no result for this scenario"));

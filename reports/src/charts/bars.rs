@@ -61,7 +61,7 @@ pub fn latency_bars(
     svg(&legend, &note, |area| {
         if wants_log(lo, hi) {
             let (ylo, yhi) = log_bounds(lo, hi);
-            let axis = "latency, ns (log scale)";
+            let axis = "latency (log scale)";
             draw_latency(
                 area,
                 title,
@@ -73,7 +73,7 @@ pub fn latency_bars(
                 &bars,
             )
         } else {
-            let axis = "latency, ns";
+            let axis = "latency";
             draw_latency(
                 area,
                 title,
@@ -107,12 +107,14 @@ where
     let mut chart = ChartBuilder::on(area)
         .caption(title, title_style())
         .margin(10)
-        .x_label_area_size(30)
-        .y_label_area_size(70)
+        .x_label_area_size(45)
+        .y_label_area_size(90)
         .build_cartesian_2d(x, y)?;
     chart
         .configure_mesh()
         .light_line_style(super::LIGHT_GRID)
+        .label_style(super::label_style())
+        .axis_desc_style(super::label_style())
         .disable_x_mesh()
         .y_label_formatter(&|v| duration_ns(*v))
         .y_desc(y_desc)
@@ -156,12 +158,14 @@ pub fn value_bars(
         let mut chart = ChartBuilder::on(area)
             .caption(title, title_style())
             .margin(10)
-            .x_label_area_size(30)
-            .y_label_area_size(70)
+            .x_label_area_size(45)
+            .y_label_area_size(90)
             .build_cartesian_2d(x, 0.0..hi)?;
         chart
             .configure_mesh()
             .light_line_style(super::LIGHT_GRID)
+            .label_style(super::label_style())
+            .axis_desc_style(super::label_style())
             .disable_x_mesh()
             .y_label_formatter(&|v| format(*v))
             .y_desc(y_desc)
@@ -178,14 +182,14 @@ pub fn value_bars(
                     chart.draw_series([Text::new(
                         format(*v),
                         (x0 + 0.15, *v + hi * 0.07),
-                        ("sans-serif", 12).into_font(),
+                        ("sans-serif", 15).into_font(),
                     )])?;
                 }
                 None => {
                     chart.draw_series([Text::new(
                         "n/a".to_string(),
                         (x0 + 0.35, hi * 0.05),
-                        ("sans-serif", 12)
+                        ("sans-serif", 15)
                             .into_font()
                             .color(&RGBColor(0x88, 0x88, 0x88)),
                     )])?;

@@ -80,12 +80,14 @@ pub fn timeline(
         let mut chart = ChartBuilder::on(area)
             .caption(title, title_style())
             .margin(10)
-            .x_label_area_size(40)
-            .y_label_area_size(70)
+            .x_label_area_size(50)
+            .y_label_area_size(90)
             .build_cartesian_2d(0.0..t_max, 0.0..y_hi)?;
         chart
             .configure_mesh()
             .light_line_style(super::LIGHT_GRID)
+            .label_style(super::label_style())
+            .axis_desc_style(super::label_style())
             .x_desc("time since the measured phase began, ms")
             .y_desc(y_desc.as_str())
             .y_label_formatter(&|v| tick(*v))
@@ -142,10 +144,10 @@ pub fn tail_curve(
     svg(&legend, &[], |area| {
         if wants_log(lo, hi) {
             let (ylo, yhi) = log_bounds(lo, hi);
-            let y_desc = "latency, ns (log scale)";
+            let y_desc = "latency (log scale)";
             draw_tail(area, title, (ylo..yhi).log_scale(), y_desc, x_hi, &lines)
         } else {
-            draw_tail(area, title, 0.0..hi * 1.1, "latency, ns", x_hi, &lines)
+            draw_tail(area, title, 0.0..hi * 1.1, "latency", x_hi, &lines)
         }
     })
 }
@@ -173,12 +175,14 @@ where
     let mut chart = ChartBuilder::on(area)
         .caption(title, title_style())
         .margin(10)
-        .x_label_area_size(40)
-        .y_label_area_size(70)
+        .x_label_area_size(50)
+        .y_label_area_size(90)
         .build_cartesian_2d(Ticks::new(0.0..x_hi, ticks), y)?;
     chart
         .configure_mesh()
         .light_line_style(super::LIGHT_GRID)
+        .label_style(super::label_style())
+        .axis_desc_style(super::label_style())
         .x_desc("percentile")
         .y_desc(y_desc)
         .y_label_formatter(&|v| duration_ns(*v))

@@ -84,7 +84,7 @@ fn draw_legend(
     entries: &[Entry],
     note: &[&str],
 ) -> DrawResult {
-    let font = ("sans-serif", 13).into_font();
+    let font = ("sans-serif", 16).into_font();
     let mut y = 40;
     for e in entries {
         let colour = schemes::colour(&e.id);
@@ -100,25 +100,33 @@ fn draw_legend(
             font.color(&RGBColor(0x88, 0x88, 0x88))
         };
         area.draw(&Text::new(label, (28, y - 8), style))?;
-        y += 20;
+        y += 22;
     }
     y += 6;
     for line in note {
         area.draw(&Text::new(
             line.to_string(),
             (8, y - 8),
-            ("sans-serif", 11)
+            ("sans-serif", 13)
                 .into_font()
                 .color(&RGBColor(0x55, 0x55, 0x55)),
         ))?;
-        y += 15;
+        y += 17;
     }
     Ok(())
 }
 
+// NOTE: plotters' SVG backend writes text at about 1/1.24 of the size asked
+// for, so these sizes are asked for larger than they show.
+
 /// The style of a chart's title.
 pub fn title_style() -> TextStyle<'static> {
-    ("sans-serif", 16).into_font().into()
+    ("sans-serif", 22).into_font().into()
+}
+
+/// The style of tick labels and axis descriptions.
+pub fn label_style() -> TextStyle<'static> {
+    ("sans-serif", 15).into_font().into()
 }
 
 /// Whether values spread so far that a log axis reads better.

@@ -60,11 +60,11 @@ pub fn scatter(
                 area,
                 &ctx,
                 (ylo..yhi).log_scale(),
-                "p99 latency, ns (log scale)",
+                "p99 latency (log scale)",
             )
         } else {
             let (ylo, yhi) = linear_bounds(lo.min(hi), hi);
-            draw(area, &ctx, ylo..yhi, "p99 latency, ns")
+            draw(area, &ctx, ylo..yhi, "p99 latency")
         }
     })
 }
@@ -91,12 +91,14 @@ where
     let mut chart = ChartBuilder::on(area)
         .caption(ctx.title, title_style())
         .margin(10)
-        .x_label_area_size(40)
-        .y_label_area_size(70)
+        .x_label_area_size(50)
+        .y_label_area_size(90)
         .build_cartesian_2d(ctx.x.0..ctx.x.1, y)?;
     chart
         .configure_mesh()
         .light_line_style(super::LIGHT_GRID)
+        .label_style(super::label_style())
+        .axis_desc_style(super::label_style())
         .x_desc(ctx.x_desc)
         .y_desc(y_desc)
         .x_labels(6)
@@ -111,7 +113,7 @@ where
         chart.draw_series([Circle::new((*x, *y), 6, colour.filled())])?;
         // The label sits beside the point, offset in pixels.
         let label = EmptyElement::at((*x, *y))
-            + Text::new(id.clone(), (12, -14), ("sans-serif", 12).into_font());
+            + Text::new(id.clone(), (12, -14), ("sans-serif", 15).into_font());
         chart.draw_series([label])?;
     }
     Ok(())

@@ -219,6 +219,9 @@ fn verdict(out: &mut String, set: &RunSet, decision: &Decision) {
         );
     }
     out.push_str("</ul>\n");
+    if let Some(best) = decision.recommended() {
+        costs(out, decision, &best.scheme);
+    }
 
     let unjudged: usize = decision.scenarios.iter().map(|d| d.unjudged.len()).sum();
     let mut notes = Vec::new();
@@ -260,6 +263,28 @@ fn verdict(out: &mut String, set: &RunSet, decision: &Decision) {
     }
     out.push_str("<a href=\"#decision\">decision</a><a href=\"#figures\">every figure</a>");
     out.push_str("</nav>\n</section>\n");
+}
+
+/// What the recommended scheme costs, in the numbers' own words: the first
+/// trade-off about it in each scenario.
+fn costs(out: &mut String, decision: &Decision, scheme: &str) {
+    let subject = format!("`{scheme}`");
+    let costs: Vec<String> = decision
+        .scenarios
+        .iter()
+        .filter_map(|d| {
+            let t = d.tradeoffs.iter().find(|t| t.starts_with(&subject))?;
+            Some(format!("<li>{}: {}</li>", esc(&d.scenario), prose(t)))
+        })
+        .collect();
+    if !costs.is_empty() {
+        let _ = writeln!(
+            out,
+            "<p>What choosing <b>{}</b> costs, as measured:</p>\n<ul class=\"say\">\n{}\n</ul>",
+            esc(scheme),
+            costs.join("\n")
+        );
+    }
 }
 
 /// `params` flattened to `a.b = value` pairs.
