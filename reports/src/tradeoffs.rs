@@ -159,16 +159,18 @@ fn latency_versus_memory(wins: &[Win], judged: &[&RunResult], ops: &[String]) ->
     ))
 }
 
-/// What the kernel's result means beside the models'.
-fn kernel_note(linux: &RunResult, judged: &[&RunResult], op: Option<&str>) -> String {
-    let mut text = String::from(
-        "`linux` is the host kernel measured through inotify, shown for reference and not \
-         ranked: each of its operations is a system call with a path lookup \
-         (inotify_add_watch resolves a path) and its events are file writes, where a \
-         model's operation is a function call; its memory is kernel slab objects, not \
-         the allocator's bytes. Read its absolute numbers as the cost of the real path, \
-         not as a like-for-like scheme.",
-    );
+/// Why the kernel's numbers are not like for like with the models', said once
+/// where the kernel appears.
+pub const KERNEL_CAVEAT: &str = "`linux` is the host kernel measured through inotify, shown \
+    for reference and never ranked: each of its operations is a system call with a path lookup \
+    (inotify_add_watch resolves a path) and its events are file writes, where a model's \
+    operation is a function call; its memory is kernel slab objects, not the allocator's bytes. \
+    Read its absolute numbers as the cost of the real path, not as a like-for-like scheme.";
+
+/// What the kernel's result shows beside the models'.
+fn kernel_note(linux: &RunResult, judged: &[&RunResult], op: Option<&str>) -> Option<String> {
+    let lead = "`linux` (the host kernel, a reference):";
+    let mut text = String::from(lead);
     if let Some(op) = op {
         let best = judged
             .iter()
@@ -176,7 +178,8 @@ fn kernel_note(linux: &RunResult, judged: &[&RunResult], op: Option<&str>) -> St
             .min_by_key(|x| x.1);
         if let (Some(k), Some((scheme, p99))) = (linux.ops.get(op), best) {
             text.push_str(&format!(
-                " Its `{op}` p99 is {} against {} for the fastest model (`{scheme}`).",
+                " its `{op}` p99 is {} against {} for the fastest model (`{scheme}`): a \
+                 system call and a path lookup against a function call.",
                 duration_ns(k.p99_ns as f64),
                 duration_ns(p99 as f64),
             ));
@@ -211,7 +214,7 @@ fn kernel_note(linux: &RunResult, judged: &[&RunResult], op: Option<&str>) -> St
             }
         }
     }
-    text
+    (text.len() > lead.len()).then_some(text)
 }
 
 /// Every trade-off found in one scenario's results.
@@ -245,7 +248,7 @@ pub fn find(
     }
 
     if let Some(linux) = results.iter().find(|r| r.scheme == LINUX) {
-        out.push(kernel_note(linux, judged, op.as_deref()));
+        out.extend(kernel_note(linux, judged, op.as_deref()));
     }
     out
 }

@@ -370,3 +370,21 @@ fn report_order_keeps_the_suite_order_of_the_model_schemes() {
         "the report orders schemes unlike connbench_impls::SCHEMES"
     );
 }
+
+#[test]
+fn any_single_result_renders_without_a_lost_chart() {
+    // One scheme alone (no runner-up, no frontier, the kernel with no
+    // allocator figures at all) must still give every chart.
+    for entry in fs::read_dir(data("sample-run")).unwrap() {
+        let path = entry.unwrap().path();
+        let dir = tempfile::tempdir().unwrap();
+        fs::copy(&path, dir.path().join(path.file_name().unwrap())).unwrap();
+        let (html, warnings) = html_of(dir.path(), "latency=1");
+        assert!(warnings.is_empty(), "{}: {warnings:?}", path.display());
+        assert_eq!(
+            html.matches("<figure class=\"chart\"").count(),
+            html.matches("<svg").count()
+        );
+        assert!(!html.contains("Chart not drawn"), "{}", path.display());
+    }
+}

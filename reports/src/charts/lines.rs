@@ -53,7 +53,7 @@ pub fn timeline(
         .iter()
         .filter_map(|id| {
             let r = results.iter().find(|r| r.scheme == *id)?;
-            let points = series.points(r);
+            let points = decimate(&series.points(r), MAX_BUCKETS);
             (!points.is_empty()).then(|| (id.clone(), points))
         })
         .collect();
@@ -100,6 +100,32 @@ pub fn timeline(
         }
         Ok(())
     })
+}
+
+/// A line keeps at most this many time buckets (two points each).
+const MAX_BUCKETS: usize = 400;
+
+/// Thins a timeline to at most `buckets` time buckets, keeping each bucket's
+/// lowest and highest point in time order, so peaks survive and a full run's
+/// tens of thousands of samples do not make the page megabytes long.
+fn decimate(points: &[(f64, f64)], buckets: usize) -> Vec<(f64, f64)> {
+    if points.len() <= 2 * buckets {
+        return points.to_vec();
+    }
+    let per = points.len().div_ceil(buckets);
+    let mut out = Vec::with_capacity(2 * buckets);
+    for chunk in points.chunks(per) {
+        let lo = chunk.iter().min_by(|a, b| a.1.total_cmp(&b.1));
+        let hi = chunk.iter().max_by(|a, b| a.1.total_cmp(&b.1));
+        if let (Some(lo), Some(hi)) = (lo, hi) {
+            let (first, second) = if lo.0 <= hi.0 { (lo, hi) } else { (hi, lo) };
+            out.push(*first);
+            if second != first {
+                out.push(*second);
+            }
+        }
+    }
+    out
 }
 
 /// Percentile as "nines": 90 % is 1, 99 % is 2, 99.9 % is 3.
@@ -200,7 +226,19 @@ where
 
 #[cfg(test)]
 mod tests {
-    use super::nines;
+    use super::{decimate, nines};
+
+    #[test]
+    fn decimation_bounds_the_points_and_keeps_the_peak() {
+        let points: Vec<(f64, f64)> = (0..10_000).map(|i| (i as f64, (i % 97) as f64)).collect();
+        let mut spiky = points.clone();
+        spiky[5_001].1 = 1e6;
+        let thin = decimate(&spiky, 400);
+        assert!(thin.len() <= 800, "{} points", thin.len());
+        assert!(thin.contains(&(5_001.0, 1e6)), "the peak was lost");
+        assert!(thin.windows(2).all(|w| w[0].0 < w[1].0), "time order lost");
+        assert_eq!(decimate(&points[..100], 400), points[..100].to_vec());
+    }
 
     #[test]
     fn nines_axis() {

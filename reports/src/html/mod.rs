@@ -87,6 +87,7 @@ th:first-child,td:first-child{text-align:left}
 thead th{background:#f4f4f4;position:sticky;top:0}
 td.best{background:#e3f4df;font-weight:600}
 td.na{color:#aaa}
+#ranking td:nth-child(2){text-align:left}
 .warn{background:#fff6e5;border-left:5px solid #f28e2b;padding:8px 16px}
 ul.say li{margin:4px 0}
 ";
@@ -106,7 +107,8 @@ pub fn page(set: &RunSet, decision: &Decision, warnings: &mut Vec<String>) -> St
     for scenario in set.scenarios() {
         scenario_section(&mut out, set, scenario, warnings);
     }
-    tables::decision(&mut out, decision);
+    let has_kernel = set.results.iter().any(|r| r.scheme == schemes::LINUX);
+    tables::decision(&mut out, decision, has_kernel);
     tables::every_figure(&mut out, set);
     skipped(&mut out, set);
     out.push_str("</body>\n</html>\n");

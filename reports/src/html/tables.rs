@@ -20,7 +20,7 @@ fn measured_as(axis: Axis, ops: &[String]) -> String {
 }
 
 /// The decision section.
-pub fn decision(out: &mut String, d: &Decision) {
+pub fn decision(out: &mut String, d: &Decision, has_kernel: bool) {
     out.push_str("<section id=\"decision\">\n<h2>Decision</h2>\n");
 
     // Winners per axis.
@@ -104,6 +104,9 @@ pub fn decision(out: &mut String, d: &Decision) {
 
     // Trade-offs.
     out.push_str("<h3>Trade-offs found in the numbers</h3>\n");
+    if has_kernel {
+        let _ = writeln!(out, "<p>{}</p>", prose(crate::tradeoffs::KERNEL_CAVEAT));
+    }
     for s in &d.scenarios {
         if s.tradeoffs.is_empty() {
             continue;
