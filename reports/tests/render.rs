@@ -212,7 +212,7 @@ fn broken_files_are_skipped_named_and_listed() {
     let skipped = between(&out.text, "<section id=\"skipped\">", "</section>");
     for (file, why) in [
         ("truncated.json", "not JSON"),
-        ("old-schema.json", "schema is `connbench.result.v0`"),
+        ("old-schema.json", "connbench.result.v0"),
         ("missing-fields.json", "missing field"),
     ] {
         let line = between(skipped, file, "</li>");

@@ -541,7 +541,7 @@ fn skipped(out: &mut String, set: &RunSet) {
                 out,
                 "<li><code>{}</code>: {}</li>",
                 esc(&s.path.display().to_string()),
-                esc(&s.reason)
+                prose(&s.reason)
             );
         }
         out.push_str("</ul>\n");
