@@ -47,7 +47,7 @@ pub use load::{load_dir, newest_run, RunSet, Skipped};
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
     /// The run directory could not be listed.
-    #[error("{dir}: cannot read the directory: {source}")]
+    #[error("{dir}: cannot read the directory")]
     ReadDir {
         /// The directory.
         dir: PathBuf,

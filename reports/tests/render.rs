@@ -121,6 +121,15 @@ fn every_scenario_draws_every_chart_with_every_scheme_in_fixed_order() {
     }
     assert_eq!(sections, 3);
 
+    // A result the decision leaves out is flagged where its charts are.
+    let index = between(
+        &html,
+        "data-scenario=\"indexer-scan\"",
+        "<div class=\"charts\">",
+    );
+    assert!(index.contains("Not judged in this scenario"));
+    assert!(index.contains("<code>hazard</code> not judged: 600 operations measured"));
+
     // Schemes without allocator figures say so rather than vanish.
     let temp = between(&html, "data-scenario=\"temp-watch\"", "</section>");
     let allocs = between(temp, "data-chart=\"allocs-per-op\"", "</figure>");

@@ -20,7 +20,7 @@ use std::fmt::Write;
 use connbench_workloads::result::RunResult;
 
 use crate::charts::{self, TimelineSeries};
-use crate::decide::{Decision, TIE_RATIO};
+use crate::decide::{Decision, ScenarioDecision, TIE_RATIO};
 use crate::load::RunSet;
 use crate::tradeoffs;
 use crate::units;
@@ -105,7 +105,8 @@ pub fn page(set: &RunSet, decision: &Decision, warnings: &mut Vec<String>) -> St
     header(&mut out, set, decision);
     verdict(&mut out, set, decision);
     for scenario in set.scenarios() {
-        scenario_section(&mut out, set, scenario, warnings);
+        let judged = decision.scenarios.iter().find(|d| d.scenario == scenario);
+        scenario_section(&mut out, set, scenario, judged, warnings);
     }
     let has_kernel = set.results.iter().any(|r| r.scheme == schemes::LINUX);
     tables::decision(&mut out, decision, has_kernel);
@@ -307,7 +308,13 @@ fn flatten(prefix: &str, value: &serde_json::Value, out: &mut Vec<(String, Strin
     }
 }
 
-fn scenario_section(out: &mut String, set: &RunSet, scenario: &str, warnings: &mut Vec<String>) {
+fn scenario_section(
+    out: &mut String,
+    set: &RunSet,
+    scenario: &str,
+    judged: Option<&ScenarioDecision>,
+    warnings: &mut Vec<String>,
+) {
     let results = set.scenario(scenario);
     let ids: Vec<String> = results.iter().map(|r| r.scheme.clone()).collect();
     let _ = writeln!(
@@ -347,6 +354,16 @@ fn scenario_section(out: &mut String, set: &RunSet, scenario: &str, warnings: &m
     }
 
     notes(out, &results);
+
+    // Charts draw every result; say here which ones the decision leaves out.
+    if let Some(d) = judged.filter(|d| !d.unjudged.is_empty()) {
+        let items: Vec<String> = d.unjudged.iter().map(|u| prose(u)).collect();
+        let _ = writeln!(
+            out,
+            "<p class=\"warn\">Not judged in this scenario (charts still draw what exists): {}</p>",
+            items.join(" ")
+        );
+    }
 
     out.push_str("<div class=\"charts\">\n");
     for (kind, caption, svg) in charts_of(&results, &ids) {
