@@ -130,6 +130,12 @@ fn every_scenario_draws_every_chart_with_every_scheme_in_fixed_order() {
     assert!(index.contains("Not judged in this scenario"));
     assert!(index.contains("<code>hazard</code> not judged: 600 operations measured"));
 
+    // Only judged models can be on the frontier: the too-short hazard is not ringed.
+    let index = between(&html, "data-scenario=\"indexer-scan\"", "</section>");
+    let scatter = between(index, "data-chart=\"tradeoff-memory\"", "</figure>");
+    let rings = scatter.matches("stroke-width=\"2\"").count();
+    assert_eq!(rings, 2, "indexer-scan frontier is keep and srcu only");
+
     // Schemes without allocator figures say so rather than vanish.
     let temp = between(&html, "data-scenario=\"temp-watch\"", "</section>");
     let allocs = between(temp, "data-chart=\"allocs-per-op\"", "</figure>");

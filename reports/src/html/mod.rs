@@ -20,7 +20,7 @@ use std::fmt::Write;
 use connbench_workloads::result::RunResult;
 
 use crate::charts::{self, TimelineSeries};
-use crate::decide::{Decision, ScenarioDecision, TIE_RATIO};
+use crate::decide::{too_short, Decision, ScenarioDecision, TIE_RATIO};
 use crate::load::RunSet;
 use crate::tradeoffs;
 use crate::units;
@@ -423,7 +423,7 @@ fn charts_of(results: &[&RunResult], ids: &[String]) -> Vec<Chart> {
     let models: Vec<&RunResult> = results
         .iter()
         .copied()
-        .filter(|r| schemes::is_candidate(&r.scheme))
+        .filter(|r| schemes::is_candidate(&r.scheme) && too_short(r).is_none())
         .collect();
 
     // The trade-off at a glance first.
