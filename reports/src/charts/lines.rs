@@ -163,7 +163,8 @@ pub fn tail_curve(
         .collect();
     let legend = entries(ids, |id| lines.iter().any(|l| l.0 == id));
     let all = || lines.iter().flat_map(|l| l.1.iter());
-    let x_hi = all().map(|p| p.0).fold(3.0, f64::max).ceil();
+    // 99.9 % is 3.0000000000000004 nines: round that back before the ceiling.
+    let x_hi = (all().map(|p| p.0).fold(3.0, f64::max) - 1e-9).ceil();
     let lo = all().map(|p| p.1).fold(f64::MAX, f64::min);
     let hi = all().map(|p| p.1).fold(1.0, f64::max);
 
