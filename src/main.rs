@@ -3,6 +3,7 @@
 
 use clap::{Parser, Subcommand};
 
+mod report;
 mod kernel;
 
 #[derive(Parser)]
@@ -16,6 +17,8 @@ struct Cli {
 enum Command {
     /// List the reclamation schemes, one line each.
     List,
+    /// Render a run's results as an HTML report (or CSV, or BMF JSON).
+    Report(report::ReportArgs),
     /// Run the temporary-watch patterns against the host kernel through inotify.
     Kernel(kernel::KernelArgs),
 }
@@ -24,6 +27,7 @@ fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
         Command::List => list(),
+        Command::Report(args) => report::report(&args)?,
         Command::Kernel(args) => kernel::run(args)?,
     }
     Ok(())
