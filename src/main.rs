@@ -3,8 +3,8 @@
 
 use clap::{Parser, Subcommand};
 
-mod report;
 mod kernel;
+mod report;
 
 #[derive(Parser)]
 #[command(name = "connbench", version, about, long_about = None)]

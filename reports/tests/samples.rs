@@ -239,6 +239,8 @@ fn result(sh: &Shape) -> RunResult {
                 ("fsnotify_mark_connector".to_string(), moments(5120, 2000)),
                 ("inotify_inode_mark".to_string(), moments(310, 2000)),
             ]),
+            timeline: Vec::new(),
+            settle_ms: None,
         }
     });
 
