@@ -175,4 +175,8 @@ macro_rules! loom_models {
 loom_models! {
     keep => connbench_impls::schemes::Keep,
     srcu => connbench_impls::schemes::SrcuScheme,
+    srcu_fast => connbench_impls::schemes::SrcuFast,
+    rcu => connbench_impls::schemes::Rcu,
+    hazard => connbench_impls::schemes::Hazard,
+    refcount => connbench_impls::schemes::Refcount,
 }

@@ -102,15 +102,28 @@ impl<T> PerThread<T> {
     #[inline]
     pub fn mine(&self) -> &T {
         let index = thread_index();
-        // Relaxed: a scheme's reader raises the mark before it stores to its
-        // slot and then issues a SeqCst fence; its scan loads the mark after a
-        // SeqCst fence of its own. If the reader's fence comes first, the scan
-        // sees the raised mark; if the scan's comes first, the reader began
-        // after the scan and needs no waiting for.
-        if self.high_water.load(Ordering::Relaxed) <= index {
-            self.high_water.fetch_max(index + 1, Ordering::Relaxed);
+        // Acquire, and AcqRel on the raise: pair with the RMW of
+        // `used_synchronized`. For the other scans, Relaxed would do: a
+        // scheme's reader raises the mark before it stores to its slot and
+        // then issues a SeqCst fence (or a membarrier covers it); its scan
+        // loads the mark after a SeqCst fence of its own. If the reader's
+        // fence comes first, the scan sees the raised mark; if the scan's
+        // comes first, the reader began after the scan and needs no waiting
+        // for.
+        if self.high_water.load(Ordering::Acquire) <= index {
+            self.high_water.fetch_max(index + 1, Ordering::AcqRel);
         }
         &self.slots[index]
+    }
+
+    /// The slots used so far, read with a read-modify-write for schemes whose
+    /// readers issue no fence: either this reads a mark at least as high as
+    /// every thread that reached its slot before, or (Release, continued by
+    /// the release sequence of later raises) everything this thread did
+    /// before happens before that thread's next `mine`.
+    pub fn used_synchronized(&self) -> impl Iterator<Item = &T> {
+        let used = self.high_water.fetch_add(0, Ordering::AcqRel);
+        self.slots[..used].iter().map(|slot| &**slot)
     }
 
     /// The slots used so far.

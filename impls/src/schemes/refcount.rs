@@ -129,7 +129,9 @@ unsafe impl Scheme for Refcount {
         self.tally.on_retire();
         // Wait out every window that may have loaded the node before its
         // unlink (module doc); the lock orders later windows after it.
-        for window in self.windows.used() {
+        // The read-modify-write read of the threads in use pairs with a
+        // reader's `mine`, so a thread this misses begins after the unlink.
+        for window in self.windows.used_synchronized() {
             drop(lock(window));
         }
         // Safety: the linked reference, given up once, here.
