@@ -2,6 +2,8 @@
 //! grace-period engine, and the destroy-list worker. The schemes in
 //! `crate::schemes` put these together behind the [`crate::Scheme`] trait.
 
+#[cfg(not(loom))]
+pub mod adapter;
 pub mod hazard;
 pub mod membarrier;
 pub mod reaper;

@@ -5,14 +5,26 @@
 //! program, the tests and the benches all expand it, so a scheme added there
 //! is listed, tested and measured everywhere, in one fixed order.
 
+#[cfg(not(loom))]
+pub mod epoch;
+#[cfg(not(loom))]
+pub mod haphazard;
 pub mod hazard;
+#[cfg(not(loom))]
+pub mod hyaline;
 pub mod keep;
 pub mod rcu;
 pub mod refcount;
 pub mod srcu;
 pub mod srcu_fast;
 
+#[cfg(not(loom))]
+pub use epoch::Epoch;
+#[cfg(not(loom))]
+pub use haphazard::Haphazard;
 pub use hazard::Hazard;
+#[cfg(not(loom))]
+pub use hyaline::Hyaline;
 pub use keep::Keep;
 pub use rcu::Rcu;
 pub use refcount::Refcount;
@@ -30,6 +42,27 @@ use crate::scheme::Scheme;
 /// macro_rules! per_scheme { ($($name:ident => $ty:ty,)*) => { $( mod $name { ... } )* } }
 /// connbench_impls::for_each_scheme!(per_scheme);
 /// ```
+#[cfg(not(loom))]
+#[macro_export]
+macro_rules! for_each_scheme {
+    ($callback:ident) => {
+        $callback! {
+            keep => $crate::schemes::Keep,
+            srcu => $crate::schemes::SrcuScheme,
+            srcu_fast => $crate::schemes::SrcuFast,
+            rcu => $crate::schemes::Rcu,
+            hazard => $crate::schemes::Hazard,
+            refcount => $crate::schemes::Refcount,
+            epoch => $crate::schemes::Epoch,
+            hyaline => $crate::schemes::Hyaline,
+            haphazard => $crate::schemes::Haphazard,
+        }
+    };
+}
+
+/// Under loom only the in-house schemes: the crate-backed ones use std's
+/// atomics, which loom cannot check.
+#[cfg(loom)]
 #[macro_export]
 macro_rules! for_each_scheme {
     ($callback:ident) => {
