@@ -47,7 +47,7 @@ fn stalled_run<S: Scheme, R>(inspect: impl FnOnce(&Fsnotify<S>, &[u64]) -> R) ->
             assert!(fs.remove_mark(mark));
             pending.push(fs.snapshot().pending_connectors());
         }
-        let result = inspect(&fs, &pending);
+        let result = inspect(fs, &pending);
         done_tx.send(()).expect("the reader is waiting");
         result
     });
