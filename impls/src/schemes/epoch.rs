@@ -136,6 +136,19 @@ unsafe impl Scheme for Epoch {
     }
 }
 
+impl Drop for Epoch {
+    fn drop(&mut self) {
+        // Drop this thread's handle while the collector still holds the
+        // global state, so the handle does not free it from inside its own
+        // finalisation (which Miri reports against crossbeam-epoch).
+        let _ = HANDLES.try_with(|handles| {
+            if let Ok(mut handles) = handles.try_borrow_mut() {
+                handles.retain(|h| h.collector() != &self.collector);
+            }
+        });
+    }
+}
+
 impl ReadGuard for EpochGuard<'_> {
     #[inline(always)]
     fn protect<T>(&mut self, _slot: usize, link: &AtomicPtr<T>) -> *mut T {
