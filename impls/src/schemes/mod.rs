@@ -131,3 +131,16 @@ impl std::fmt::Display for UnknownScheme {
 }
 
 impl std::error::Error for UnknownScheme {}
+
+/// How the scheme `id` runs in this process ([`Scheme::runtime_note`]), for
+/// example whether the kernel allowed membarrier. Builds the scheme once.
+pub fn runtime_note(id: &str) -> Result<String, UnknownScheme> {
+    struct Note;
+    impl SchemeVisitor for Note {
+        type Output = String;
+        fn visit<S: Scheme>(self) -> String {
+            S::new().runtime_note()
+        }
+    }
+    visit(id, Note)
+}
