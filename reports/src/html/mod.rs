@@ -109,7 +109,7 @@ pub fn page(set: &RunSet, decision: &Decision, warnings: &mut Vec<String>) -> St
         scenario_section(&mut out, set, scenario, judged, warnings);
     }
     let has_kernel = set.results.iter().any(|r| r.scheme == schemes::LINUX);
-    tables::decision(&mut out, decision, has_kernel);
+    tables::decision(&mut out, decision, has_kernel, has_models(set));
     tables::every_figure(&mut out, set);
     skipped(&mut out, set);
     out.push_str("</body>\n</html>\n");
@@ -160,10 +160,21 @@ fn header(out: &mut String, set: &RunSet, decision: &Decision) {
     );
 }
 
+/// Whether the run has a model result, i.e. anything the decision can rank.
+fn has_models(set: &RunSet) -> bool {
+    set.results.iter().any(|r| schemes::is_candidate(&r.scheme))
+}
+
 fn verdict(out: &mut String, set: &RunSet, decision: &Decision) {
     out.push_str("<section class=\"verdict\" id=\"verdict\">\n");
     let n = decision.scenarios.len();
     match decision.recommended() {
+        None if !has_models(set) => out.push_str(
+            "<p class=\"lead\" id=\"nothing-to-rank\">Nothing to rank: this run holds only \
+             the host kernel (<code>linux</code>), a reference rather than a candidate, so no \
+             scheme is recommended. Put the models' results (<code>connbench run</code>) in \
+             the same directory to see the kernel beside them.</p>\n",
+        ),
         Some(best) => {
             let _ = write!(
                 out,
@@ -214,7 +225,9 @@ fn verdict(out: &mut String, set: &RunSet, decision: &Decision) {
             "<li><a href=\"#{}\">{}</a>: {}.</li>",
             anchor(&d.scenario),
             esc(&d.scenario),
-            if wins.is_empty() {
+            if wins.is_empty() && !has_models(set) {
+                "only <code>linux</code>, nothing to rank".to_string()
+            } else if wins.is_empty() {
                 "nothing could be judged".to_string()
             } else {
                 wins.join("; ")
@@ -462,15 +475,30 @@ fn charts_of(results: &[&RunResult], ids: &[String]) -> Vec<Chart> {
     let mut ops: Vec<String> = results.iter().flat_map(|r| r.ops.keys().cloned()).collect();
     ops.sort_by_key(|op| (figures::op_rank(op), op.clone()));
     ops.dedup();
+    let kernel_only: Vec<&String> = ops
+        .iter()
+        .filter(|op| charts::kernel_only_op(results, op))
+        .collect();
+    let mut caption = "Latency per operation: p50 as the bar, p99 and p99.9 as ticks.".to_string();
+    for op in &kernel_only {
+        caption.push_str(&format!(
+            " `{op}` is measured on `linux` only: {}",
+            kernel_op_meaning(op)
+        ));
+    }
     out.push((
         "latency",
-        "Latency per operation: p50 as the bar, p99 and p99.9 as ticks.".into(),
+        caption,
         charts::latency_bars("latency per operation", results, &ops, ids),
     ));
     for op in &ops {
+        let mut caption = format!("The tail of `{op}`: latency against percentile.");
+        if kernel_only.contains(&op) {
+            caption.push_str(&format!(" Kernel only: {}", kernel_op_meaning(op)));
+        }
         out.push((
             "tail",
-            format!("The tail of `{op}`: latency against percentile."),
+            caption,
             charts::tail_curve(&format!("{op} latency tail"), results, op, ids),
         ));
     }
@@ -488,7 +516,10 @@ fn charts_of(results: &[&RunResult], ids: &[String]) -> Vec<Chart> {
             "memory-live",
             "live connectors over time",
             "Connectors allocated and not yet freed, pending ones included: `keep`'s retained \
-          connectors pile up here.",
+          connectors pile up here. The `linux` line, where drawn, is the kernel's \
+          `fsnotify_mark_connector` slab objects above their count before the run, sampled \
+          on the same clock and on past the last removal while the slab settles; a merged \
+          cache also counts other objects of its size.",
         ),
         (
             TimelineSeries::PendingConnectors,
@@ -545,6 +576,18 @@ fn charts_of(results: &[&RunResult], ids: &[String]) -> Vec<Chart> {
         }),
     ));
     out
+}
+
+/// What an operation only the kernel measures is, for captions.
+fn kernel_op_meaning(op: &str) -> &'static str {
+    match op {
+        "watch_cycle" => {
+            "one whole temporary watch through the system calls (`inotify_add_watch`, the \
+             events' writes and reads, `inotify_rm_watch`); the models have no such \
+             operation, so nothing is missing from them."
+        }
+        _ => "the models have no such operation, so nothing is missing from them.",
+    }
 }
 
 fn skipped(out: &mut String, set: &RunSet) {
