@@ -256,6 +256,14 @@ fn a_kernel_only_run_renders_and_says_there_is_nothing_to_rank() {
     let temp = between(&html, "data-scenario=\"temp-watch\"", "</section>");
     let live = between(temp, "data-chart=\"memory-live\"", "</figure>");
     assert_eq!(polylines(live, "#222222").len(), 1);
+
+    // Charts nothing here has figures for are named, not drawn as empty
+    // axes; with no model beside it, no operation is called kernel-only.
+    assert!(!temp.contains("data-chart=\"tradeoff-memory\""));
+    assert!(!temp.contains("data-chart=\"allocs-per-op\""));
+    let empty = between(temp, "data-empty-charts>", "</p>");
+    assert!(empty.contains("allocations per operation"), "{empty}");
+    assert!(!temp.contains("linux only") && !temp.contains("Kernel only"));
 }
 
 #[test]

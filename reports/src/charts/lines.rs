@@ -37,6 +37,11 @@ impl TimelineSeries {
         }
     }
 
+    /// Whether `r` has at least one point of this series.
+    pub fn has_data(self, r: &RunResult) -> bool {
+        !self.points(r).is_empty()
+    }
+
     fn points(self, r: &RunResult) -> Vec<(f64, f64)> {
         self.samples(r)
             .iter()
@@ -216,17 +221,15 @@ pub fn tail_curve(
 /// The legend's word on an operation only the kernel measures.
 pub const KERNEL_ONLY_NOTE: [&str; 3] = ["kernel only: the", "models have no", "such operation"];
 
-/// Whether `op` is measured by the kernel and by none of the models.
+/// Whether `op` is measured by the kernel and by none of the models present.
 pub fn kernel_only_op(results: &[&RunResult], op: &str) -> bool {
-    let has = |r: &&&RunResult| r.ops.contains_key(op);
-    results
+    let kernel_has = results
         .iter()
-        .filter(|r| r.scheme == schemes::LINUX)
-        .any(|r| has(&r))
-        && !results
-            .iter()
-            .filter(|r| schemes::is_candidate(&r.scheme))
-            .any(|r| has(&r))
+        .any(|r| r.scheme == schemes::LINUX && r.ops.contains_key(op));
+    // Without a model in the scenario there is nothing to set it apart from.
+    let mut models = results.iter().filter(|r| schemes::is_candidate(&r.scheme));
+    let any_model = models.clone().next().is_some();
+    kernel_has && any_model && !models.any(|r| r.ops.contains_key(op))
 }
 
 fn draw_tail<Y>(

@@ -4,7 +4,7 @@
 //!
 //! 1. the machine, the run and the weights;
 //! 2. the verdict in a few sentences, and the scheme colours;
-//! 3. per scenario: its parameters and its charts;
+//! 3. per scenario: its parameters and its charts (`scenario_charts.rs`);
 //! 4. the decision: winners per axis, the ranking, trade-offs, what was not
 //!    judged, and how the scores are made;
 //! 5. every figure of every result, per scenario;
@@ -13,18 +13,16 @@
 //! Charts carry `data-chart` and sections `id`s, so tests (and readers with
 //! links) can find them.
 
+mod scenario_charts;
 mod tables;
 
 use std::fmt::Write;
 
 use connbench_workloads::result::RunResult;
 
-use crate::charts::{self, TimelineSeries};
-use crate::decide::{too_short, Decision, ScenarioDecision, TIE_RATIO};
+use crate::decide::{Decision, ScenarioDecision, TIE_RATIO};
 use crate::load::RunSet;
-use crate::tradeoffs;
-use crate::units;
-use crate::{figures, schemes};
+use crate::schemes;
 
 /// Escapes text for HTML content and attribute values.
 pub fn esc(text: &str) -> String {
@@ -378,8 +376,17 @@ fn scenario_section(
         );
     }
 
+    let charts = scenario_charts::charts_of(&results, &ids);
+    if !charts.empty.is_empty() {
+        let _ = writeln!(
+            out,
+            "<p class=\"params\" data-empty-charts>Not drawn, as no result here has the \
+             figures (the kernel has no allocator counts): {}.</p>",
+            esc(&charts.empty.join(", "))
+        );
+    }
     out.push_str("<div class=\"charts\">\n");
-    for (kind, caption, svg) in charts_of(&results, &ids) {
+    for (kind, caption, svg) in charts.drawn {
         match svg {
             Ok(svg) => {
                 let _ = writeln!(
@@ -426,168 +433,6 @@ fn notes(out: &mut String, results: &[&RunResult]) {
         let _ = writeln!(out, "<li>{} ({})</li>", esc(note), esc(&who));
     }
     out.push_str("</ul>\n");
-}
-
-type Chart = (&'static str, String, Result<String, String>);
-
-/// The charts of one scenario, in page order.
-fn charts_of(results: &[&RunResult], ids: &[String]) -> Vec<Chart> {
-    let mut out: Vec<Chart> = Vec::new();
-    let models: Vec<&RunResult> = results
-        .iter()
-        .copied()
-        .filter(|r| schemes::is_candidate(&r.scheme) && too_short(r).is_none())
-        .collect();
-
-    // The trade-off at a glance first.
-    if let Some(op) = tradeoffs::hot_op(results) {
-        let points = tradeoffs::latency_memory_points(results, &op);
-        let front = tradeoffs::pareto(&tradeoffs::latency_memory_points(&models, &op));
-        out.push((
-            "tradeoff-memory",
-            format!("Each scheme one point: `{op}` p99 against the allocator's peak. Lower-left is better."),
-            charts::scatter(
-                &format!("{op} p99 vs peak memory"),
-                "peak allocated memory",
-                &|v| units::bytes(v),
-                &points,
-                &front,
-                ids,
-            ),
-        ));
-        let points = tradeoffs::latency_alloc_points(results, &op);
-        let front = tradeoffs::pareto(&tradeoffs::latency_alloc_points(&models, &op));
-        out.push((
-            "tradeoff-alloc",
-            format!("`{op}` p99 against allocation calls per operation."),
-            charts::scatter(
-                &format!("{op} p99 vs allocations"),
-                "allocations per operation",
-                &|v| units::sig3(v),
-                &points,
-                &front,
-                ids,
-            ),
-        ));
-    }
-
-    // Latency per operation, then the tail of each.
-    let mut ops: Vec<String> = results.iter().flat_map(|r| r.ops.keys().cloned()).collect();
-    ops.sort_by_key(|op| (figures::op_rank(op), op.clone()));
-    ops.dedup();
-    let kernel_only: Vec<&String> = ops
-        .iter()
-        .filter(|op| charts::kernel_only_op(results, op))
-        .collect();
-    let mut caption = "Latency per operation: p50 as the bar, p99 and p99.9 as ticks.".to_string();
-    for op in &kernel_only {
-        caption.push_str(&format!(
-            " `{op}` is measured on `linux` only: {}",
-            kernel_op_meaning(op)
-        ));
-    }
-    out.push((
-        "latency",
-        caption,
-        charts::latency_bars("latency per operation", results, &ops, ids),
-    ));
-    for op in &ops {
-        let mut caption = format!("The tail of `{op}`: latency against percentile.");
-        if kernel_only.contains(&op) {
-            caption.push_str(&format!(" Kernel only: {}", kernel_op_meaning(op)));
-        }
-        out.push((
-            "tail",
-            caption,
-            charts::tail_curve(&format!("{op} latency tail"), results, op, ids),
-        ));
-    }
-
-    // Memory against time.
-    let series = [
-        (
-            TimelineSeries::AllocatedBytes,
-            "memory-allocated",
-            "allocated memory over time",
-            "The allocator's allocated bytes over the measured phase.",
-        ),
-        (
-            TimelineSeries::LiveConnectors,
-            "memory-live",
-            "live connectors over time",
-            "Connectors allocated and not yet freed, pending ones included: `keep`'s retained \
-          connectors pile up here. The `linux` line, where drawn, is the kernel's \
-          `fsnotify_mark_connector` slab objects above their count before the run, sampled \
-          on the same clock and on past the last removal while the slab settles; a merged \
-          cache also counts other objects of its size.",
-        ),
-        (
-            TimelineSeries::PendingConnectors,
-            "memory-pending",
-            "pending connectors over time",
-            "Connectors retired and waiting for their grace period: the deferred schemes' cost.",
-        ),
-    ];
-    for (s, kind, title, caption) in series {
-        out.push((
-            kind,
-            caption.to_string(),
-            charts::timeline(title, results, s, ids),
-        ));
-    }
-
-    // Allocations, bytes and throughput, one bar each.
-    let values = |f: &dyn Fn(&RunResult) -> Option<f64>| -> Vec<(String, f64)> {
-        results
-            .iter()
-            .filter_map(|r| Some((r.scheme.clone(), f(r)?)))
-            .collect()
-    };
-    let allocs = values(&|r| r.alloc.as_ref().map(|a| a.allocs_per_op));
-    out.push((
-        "allocs-per-op",
-        "Allocation calls per measured operation.".into(),
-        charts::value_bars(
-            "allocations per operation",
-            "allocations / op",
-            ids,
-            &allocs,
-            &|v| units::sig3(v),
-        ),
-    ));
-    let bytes = values(&|r| r.alloc.as_ref().map(|a| a.bytes_per_op));
-    out.push((
-        "bytes-per-op",
-        "Bytes allocated per measured operation.".into(),
-        charts::value_bars(
-            "bytes allocated per operation",
-            "bytes / op",
-            ids,
-            &bytes,
-            &|v| units::bytes(v),
-        ),
-    ));
-    let throughput = values(&|r| Some(r.throughput_ops_per_s));
-    out.push((
-        "throughput",
-        "All measured operations per second (higher is better).".into(),
-        charts::value_bars("throughput", "operations / s", ids, &throughput, &|v| {
-            format!("{}/s", units::si(v))
-        }),
-    ));
-    out
-}
-
-/// What an operation only the kernel measures is, for captions.
-fn kernel_op_meaning(op: &str) -> &'static str {
-    match op {
-        "watch_cycle" => {
-            "one whole temporary watch through the system calls (`inotify_add_watch`, the \
-             events' writes and reads, `inotify_rm_watch`); the models have no such \
-             operation, so nothing is missing from them."
-        }
-        _ => "the models have no such operation, so nothing is missing from them.",
-    }
 }
 
 fn skipped(out: &mut String, set: &RunSet) {
