@@ -91,7 +91,7 @@ pub fn charts_of(results: &[&RunResult], ids: &[String]) -> Charts {
     let mut caption = "Latency per operation: p50 as the bar, p99 and p99.9 as ticks.".to_string();
     for op in &kernel_only {
         caption.push_str(&format!(
-            " `{op}` is measured on `linux` only: {}",
+            " `{op}` is measured on `linux` only: {}{NOT_A_MODEL_OP}",
             kernel_op_meaning(op)
         ));
     }
@@ -102,8 +102,11 @@ pub fn charts_of(results: &[&RunResult], ids: &[String]) -> Charts {
     ));
     for op in &ops {
         let mut caption = format!("The tail of `{op}`: latency against percentile.");
+        let meaning = kernel_op_meaning(op);
         if kernel_only.contains(&op) {
-            caption.push_str(&format!(" Kernel only: {}", kernel_op_meaning(op)));
+            caption.push_str(&format!(" Kernel only: {meaning}{NOT_A_MODEL_OP}"));
+        } else if !meaning.is_empty() {
+            caption.push_str(&format!(" `{op}` is {meaning}"));
         }
         out.drawn.push((
             "tail",
@@ -112,7 +115,26 @@ pub fn charts_of(results: &[&RunResult], ids: &[String]) -> Charts {
         ));
     }
 
-    // Memory against time.
+    // Memory against time; the caption speaks of the lines that are there.
+    let mut live_caption = String::new();
+    if results.iter().any(|r| schemes::is_candidate(&r.scheme)) {
+        live_caption.push_str(
+            "Connectors allocated and not yet freed, pending ones included: `keep`'s retained \
+             connectors pile up here.",
+        );
+    }
+    let kernel_line = results
+        .iter()
+        .any(|r| r.scheme == schemes::LINUX && TimelineSeries::LiveConnectors.has_data(r));
+    if kernel_line {
+        live_caption.push_str(
+            " The `linux` line is the kernel's `fsnotify_mark_connector` slab objects above \
+             their count before the run, sampled on the same clock and on past the last \
+             removal while the slab settles; a merged cache also counts other objects of \
+             its size.",
+        );
+    }
+    let live_caption = live_caption.trim_start().to_string();
     let series = [
         (
             TimelineSeries::AllocatedBytes,
@@ -124,11 +146,7 @@ pub fn charts_of(results: &[&RunResult], ids: &[String]) -> Charts {
             TimelineSeries::LiveConnectors,
             "memory-live",
             "live connectors over time",
-            "Connectors allocated and not yet freed, pending ones included: `keep`'s retained \
-          connectors pile up here. The `linux` line, where drawn, is the kernel's \
-          `fsnotify_mark_connector` slab objects above their count before the run, sampled \
-          on the same clock and on past the last removal while the slab settles; a merged \
-          cache also counts other objects of its size.",
+            live_caption.as_str(),
         ),
         (
             TimelineSeries::PendingConnectors,
@@ -194,14 +212,17 @@ pub fn charts_of(results: &[&RunResult], ids: &[String]) -> Charts {
     out
 }
 
-/// What an operation only the kernel measures is, for captions.
+/// What an operation only the kernel measures is, for captions; empty for
+/// the operations the models share.
 fn kernel_op_meaning(op: &str) -> &'static str {
     match op {
         "watch_cycle" => {
             "one whole temporary watch through the system calls (`inotify_add_watch`, the \
-             events' writes and reads, `inotify_rm_watch`); the models have no such \
-             operation, so nothing is missing from them."
+             events' writes and reads, `inotify_rm_watch`)."
         }
-        _ => "the models have no such operation, so nothing is missing from them.",
+        _ => "",
     }
 }
+
+/// What the caption adds for an operation no model measures.
+const NOT_A_MODEL_OP: &str = " The models have no such operation, so nothing is missing from them.";
