@@ -17,8 +17,17 @@ use crate::units::{self, duration_ns, Unit};
 const MIN_SAMPLES: usize = 8;
 
 /// The operation the trade-off charts put on their latency axis: event
-/// delivery where the scenario has it, else the most frequent operation.
+/// delivery where the scenario's models have it, else their most frequent
+/// operation. The kernel only counts when there is no model: its point has
+/// no memory figure, so an operation only it measured would leave the
+/// charts empty.
 pub fn hot_op(results: &[&RunResult]) -> Option<String> {
+    let models: Vec<&RunResult> = results
+        .iter()
+        .copied()
+        .filter(|r| schemes::is_candidate(&r.scheme))
+        .collect();
+    let results = if models.is_empty() { results } else { &models };
     let has = |op: &str| results.iter().any(|r| r.ops.contains_key(op));
     if has("handle_event") {
         return Some("handle_event".into());

@@ -4,8 +4,10 @@
 //! They are synthetic: shapes like those a run gives (keep's connectors piling
 //! up, srcu's pending connectors growing under a stalled reader, a kernel
 //! result without allocator figures, one with a slab timeline and the
-//! kernel-only `watch_cycle` operation and one without, a scheme missing from
-//! one scenario, a run too short to judge), numbers invented. Each file says so in its `notes`.
+//! kernel-only `watch_cycle` operation and one without but with event delivery
+//! the models of that scenario do not measure, a scheme missing from one
+//! scenario, a run too short to judge), numbers invented. Each file says so in
+//! its `notes`.
 //! Regenerate with
 //! `cargo test -p connbench-reports --test samples -- --ignored`.
 
@@ -71,7 +73,7 @@ fn shapes() -> Vec<Shape> {
         s("indexer-scan", "srcu", INDEX_OPS, 3.0, Some(2.0), 160.0, 2.0 * mib, (0.0, 120.0), Some((100.0, false)), 0.3),
         s("indexer-scan", "epoch", INDEX_OPS, 3.5, Some(2.4), 210.0, 2.1 * mib, (0.0, 500.0), Some((480.0, false)), 0.3),
         s("indexer-scan", "hazard", &[("add_mark", 400, 300), ("remove_mark", 600, 300)], 3.0, Some(2.0), 160.0, 2.0 * mib, (0.0, 50.0), Some((30.0, false)), 0.02),
-        s("indexer-scan", "linux", &[("add_mark", 2600, 2000), ("remove_mark", 2100, 2000)], 3.0, None, 0.0, 0.0, (0.0, 0.0), None, 0.3),
+        s("indexer-scan", "linux", &[("add_mark", 2600, 2000), ("remove_mark", 2100, 2000), ("handle_event", 2700, 2000)], 3.0, None, 0.0, 0.0, (0.0, 0.0), None, 0.3),
     ]
 }
 

@@ -219,7 +219,7 @@ pub fn tail_curve(
 }
 
 /// The legend's word on an operation only the kernel measures.
-pub const KERNEL_ONLY_NOTE: [&str; 3] = ["kernel only: the", "models have no", "such operation"];
+pub const KERNEL_ONLY_NOTE: [&str; 3] = ["kernel only: no", "model here", "measures it"];
 
 /// Whether `op` is measured by the kernel and by none of the models present.
 pub fn kernel_only_op(results: &[&RunResult], op: &str) -> bool {

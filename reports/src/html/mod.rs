@@ -381,7 +381,7 @@ fn scenario_section(
         let _ = writeln!(
             out,
             "<p class=\"params\" data-empty-charts>Not drawn, as no result here has the \
-             figures (the kernel has no allocator counts): {}.</p>",
+             figures they need: {}.</p>",
             esc(&charts.empty.join(", "))
         );
     }

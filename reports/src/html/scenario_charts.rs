@@ -91,8 +91,8 @@ pub fn charts_of(results: &[&RunResult], ids: &[String]) -> Charts {
     let mut caption = "Latency per operation: p50 as the bar, p99 and p99.9 as ticks.".to_string();
     for op in &kernel_only {
         caption.push_str(&format!(
-            " `{op}` is measured on `linux` only: {}{NOT_A_MODEL_OP}",
-            kernel_op_meaning(op)
+            " `{op}` is measured on `linux` only{}{NOT_A_MODEL_OP}",
+            with_meaning(op)
         ));
     }
     out.drawn.push((
@@ -104,7 +104,7 @@ pub fn charts_of(results: &[&RunResult], ids: &[String]) -> Charts {
         let mut caption = format!("The tail of `{op}`: latency against percentile.");
         let meaning = kernel_op_meaning(op);
         if kernel_only.contains(&op) {
-            caption.push_str(&format!(" Kernel only: {meaning}{NOT_A_MODEL_OP}"));
+            caption.push_str(&format!(" Kernel only{}{NOT_A_MODEL_OP}", with_meaning(op)));
         } else if !meaning.is_empty() {
             caption.push_str(&format!(" `{op}` is {meaning}"));
         }
@@ -218,11 +218,21 @@ fn kernel_op_meaning(op: &str) -> &'static str {
     match op {
         "watch_cycle" => {
             "one whole temporary watch through the system calls (`inotify_add_watch`, the \
-             events' writes and reads, `inotify_rm_watch`)."
+             events' writes and reads, `inotify_rm_watch`), which the models do not time as \
+             one operation."
         }
         _ => "",
     }
 }
 
-/// What the caption adds for an operation no model measures.
-const NOT_A_MODEL_OP: &str = " The models have no such operation, so nothing is missing from them.";
+/// `": <meaning>"` for an operation with one, else `"."`.
+fn with_meaning(op: &str) -> String {
+    match kernel_op_meaning(op) {
+        "" => ".".to_string(),
+        meaning => format!(": {meaning}"),
+    }
+}
+
+/// What the caption adds for an operation no model here measured.
+const NOT_A_MODEL_OP: &str = " No model result in this scenario measures it, so the \
+    models' absence from its chart is not a gap in their results.";
