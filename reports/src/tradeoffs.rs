@@ -195,6 +195,15 @@ fn kernel_note(linux: &RunResult, judged: &[&RunResult], op: Option<&str>) -> Op
             ));
         }
     }
+    // A whole temporary watch, which only the kernel times as one operation.
+    if let Some(cycle) = linux.ops.get("watch_cycle") {
+        text.push_str(&format!(
+            " A whole temporary watch (`watch_cycle`: add, its events, remove) takes {} at \
+             p50 and {} at p99.",
+            duration_ns(cycle.p50_ns as f64),
+            duration_ns(cycle.p99_ns as f64),
+        ));
+    }
     if let Some(k) = &linux.kernel {
         text.push_str(&slab_note(k));
     }

@@ -237,6 +237,7 @@ fn the_kernel_stands_beside_the_models_in_memory_and_latency() {
         "5,160 right after their removal",
         "5,120 once settled",
         "stopped falling within 12.5 ms",
+        "(<code>watch_cycle</code>: add, its events, remove) takes 9.07 µs at p50",
         "merged with other caches",
     ] {
         assert!(note.contains(said), "`{said}` not in: {note}");
