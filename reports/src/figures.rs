@@ -232,12 +232,19 @@ pub fn figures(r: &RunResult) -> Vec<Figure> {
     }
 
     if let Some(kernel) = &r.kernel {
+        c.opt(
+            "kernel.settle_ms",
+            6000,
+            Unit::Ms,
+            Neither,
+            kernel.settle_ms,
+        );
         for (cache, moments) in &kernel.slab {
             for (moment, objects) in moments {
                 let key = format!("kernel.slab.{cache}.{moment}");
                 c.push(
                     key,
-                    6000 + moment_rank(moment),
+                    6001 + moment_rank(moment),
                     Unit::Count,
                     Neither,
                     *objects as f64,
@@ -251,9 +258,10 @@ pub fn figures(r: &RunResult) -> Vec<Figure> {
     c.figures
 }
 
-/// The kernel's sampling moments in time order.
-fn moment_rank(moment: &str) -> u32 {
-    ["before", "watched", "removed", "settled"]
+/// The kernel's sampling moments in time order (`peak` is the highest count
+/// sampled while watches were in place).
+pub fn moment_rank(moment: &str) -> u32 {
+    ["before", "watched", "peak", "removed", "settled"]
         .iter()
         .position(|m| *m == moment)
         .unwrap_or(9) as u32

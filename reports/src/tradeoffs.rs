@@ -6,18 +6,28 @@
 //! schemes no other beats on two axes at once, and what the kernel's numbers
 //! mean beside the models'.
 
-use connbench_workloads::result::RunResult;
+use connbench_workloads::result::{KernelStats, RunResult};
 
 use crate::decide::{Axis, Win, TIE_RATIO};
+use crate::figures;
 use crate::schemes::{self, LINUX};
-use crate::units::{self, duration_ns};
+use crate::units::{self, duration_ns, Unit};
 
 /// A timeline needs this many samples before its shape is read.
 const MIN_SAMPLES: usize = 8;
 
 /// The operation the trade-off charts put on their latency axis: event
-/// delivery where the scenario has it, else the most frequent operation.
+/// delivery where the scenario's models have it, else their most frequent
+/// operation. The kernel only counts when there is no model: its point has
+/// no memory figure, so an operation only it measured would leave the
+/// charts empty.
 pub fn hot_op(results: &[&RunResult]) -> Option<String> {
+    let models: Vec<&RunResult> = results
+        .iter()
+        .copied()
+        .filter(|r| schemes::is_candidate(&r.scheme))
+        .collect();
+    let results = if models.is_empty() { results } else { &models };
     let has = |op: &str| results.iter().any(|r| r.ops.contains_key(op));
     if has("handle_event") {
         return Some("handle_event".into());
@@ -185,36 +195,76 @@ fn kernel_note(linux: &RunResult, judged: &[&RunResult], op: Option<&str>) -> Op
             ));
         }
     }
-    if let Some(moments) = linux
-        .kernel
-        .as_ref()
-        .and_then(|k| k.slab.get("fsnotify_mark_connector"))
-    {
-        let at = |m: &str| moments.get(m).map(|v| units::count(*v as f64));
-        if let (Some(before), Some(watched), Some(removed)) =
-            (at("before"), at("watched"), at("removed"))
-        {
-            text.push_str(&format!(
-                " Connector slab objects: {before} before the watches, {watched} with \
-                 them in place, {removed} after their removal"
-            ));
-            if let Some(settled) = at("settled") {
-                text.push_str(&format!(", {settled} once settled"));
-            }
-            text.push('.');
-            if linux
-                .kernel
-                .as_ref()
-                .is_some_and(|k| k.connector_cache_merged)
-            {
-                text.push_str(
-                    " The connector cache is merged with other caches of its size, so \
-                     these counts include objects that are not connectors.",
-                );
-            }
-        }
+    // A whole temporary watch, which only the kernel times as one operation.
+    if let Some(cycle) = linux.ops.get("watch_cycle") {
+        text.push_str(&format!(
+            " A whole temporary watch (`watch_cycle`: add, its events, remove) takes {} at \
+             p50 and {} at p99.",
+            duration_ns(cycle.p50_ns as f64),
+            duration_ns(cycle.p99_ns as f64),
+        ));
+    }
+    if let Some(k) = &linux.kernel {
+        text.push_str(&slab_note(k));
     }
     (text.len() > lead.len()).then_some(text)
+}
+
+/// The kernel's slab counts and settle time, in words: `" Connector slab
+/// objects: ..."`, or nothing when none were read.
+fn slab_note(k: &KernelStats) -> String {
+    let mut text = String::new();
+    for (cache, what) in [
+        ("fsnotify_mark_connector", "Connector slab objects"),
+        ("inotify_inode_mark", "Inotify mark slab objects"),
+    ] {
+        let Some(moments) = k.slab.get(cache) else {
+            continue;
+        };
+        let mut ordered: Vec<(&String, &u64)> = moments.iter().collect();
+        ordered.sort_by_key(|(m, _)| figures::moment_rank(m));
+        let said: Vec<String> = ordered
+            .iter()
+            .map(|(m, n)| format!("{} {}", units::count(**n as f64), moment_words(m)))
+            .collect();
+        if !said.is_empty() {
+            text.push_str(&format!(" {what} (`{cache}`): {}.", said.join(", ")));
+        }
+    }
+    match k.settle_ms {
+        Some(ms) => text.push_str(&format!(
+            " After the last removal the counts stopped falling within {} (the kernel frees \
+             connectors from a workqueue after an SRCU grace period).",
+            units::human(ms, Unit::Ms)
+        )),
+        None if !k.slab.is_empty() => {
+            text.push_str(" The settle time was not measured.");
+        }
+        None => text.push_str(
+            " The kernel's slab counts could not be read on this machine, so its connectors \
+             are not shown.",
+        ),
+    }
+    if !k.slab.is_empty() && k.connector_cache_merged {
+        text.push_str(
+            " The connector cache is merged with other caches of its size, so these counts \
+             and the `linux` line of the live-connectors chart include objects that are not \
+             connectors.",
+        );
+    }
+    text
+}
+
+/// A sampling moment of the kernel run, in words.
+fn moment_words(moment: &str) -> String {
+    match moment {
+        "before" => "before the watches".into(),
+        "watched" => "with them in place".into(),
+        "peak" => "at the highest sample".into(),
+        "removed" => "right after their removal".into(),
+        "settled" => "once settled".into(),
+        other => format!("at `{other}`"),
+    }
 }
 
 /// Every trade-off found in one scenario's results.

@@ -7,6 +7,8 @@ pub enum Unit {
     Ns,
     /// Seconds.
     S,
+    /// Milliseconds.
+    Ms,
     /// Bytes.
     Bytes,
     /// A count of things (operations, connectors, objects).
@@ -23,6 +25,7 @@ impl Unit {
         match self {
             Unit::Ns => "ns",
             Unit::S => "s",
+            Unit::Ms => "ms",
             Unit::Bytes => "bytes",
             Unit::Count => "count",
             Unit::OpsPerS => "ops/s",
@@ -36,6 +39,7 @@ pub fn human(value: f64, unit: Unit) -> String {
     match unit {
         Unit::Ns => duration_ns(value),
         Unit::S => format!("{} s", sig3(value)),
+        Unit::Ms => duration_ns(value * 1e6),
         Unit::Bytes => bytes(value),
         Unit::Count => count(value),
         Unit::OpsPerS => format!("{}/s", si(value)),

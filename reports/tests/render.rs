@@ -103,8 +103,21 @@ fn every_scenario_draws_every_chart_with_every_scheme_in_fixed_order() {
                 chart.contains("<svg"),
                 "{scenario}: a chart without SVG: {chart:.200}"
             );
-            // Each scheme is in the legend, in report order.
             let texts = svg_texts(chart);
+            // An operation only the kernel measured here (temp-watch's
+            // `watch_cycle`, indexer-scan's `handle_event`) lists only the
+            // kernel, and says why, so the models do not read as missing it.
+            if texts.iter().any(|t| t == "kernel only: no") {
+                let legend: Vec<&String> = texts
+                    .iter()
+                    .filter(|t| schemes.contains(&t.as_str()))
+                    .collect();
+                assert_eq!(legend, ["linux"], "{scenario}: {texts:?}");
+                assert!(!texts.iter().any(|t| t.ends_with("(no data)")), "{texts:?}");
+                assert!(chart.contains("No model result in this scenario measures it"));
+                continue;
+            }
+            // Each scheme is in the legend, in report order.
             let mut last = 0;
             for id in schemes {
                 let at = texts
@@ -140,6 +153,130 @@ fn every_scenario_draws_every_chart_with_every_scheme_in_fixed_order() {
     let temp = between(&html, "data-scenario=\"temp-watch\"", "</section>");
     let allocs = between(temp, "data-chart=\"allocs-per-op\"", "</figure>");
     assert!(svg_texts(allocs).contains(&"linux (no data)".to_string()));
+}
+
+/// The polylines drawn in `colour` (`#RRGGBB`), as their point counts.
+fn polylines(svg: &str, colour: &str) -> Vec<usize> {
+    svg.split("<polyline")
+        .skip(1)
+        .filter(|p| p.contains(&format!("stroke=\"{colour}\"")))
+        .filter_map(|p| {
+            let points = &p[p.find("points=\"")? + 8..];
+            Some(points[..points.find('"')?].split_whitespace().count())
+        })
+        .collect()
+}
+
+#[test]
+fn the_kernel_stands_beside_the_models_in_memory_and_latency() {
+    let dir = run_dir(&["sample-run"]);
+    let (html, _) = html_of(dir.path(), "latency=1,memory=1,alloc=1");
+    let sample = |scenario: &str| {
+        connbench_workloads::result::RunResult::load(
+            &data("sample-run").join(format!("{scenario}--linux.json")),
+        )
+        .unwrap()
+    };
+
+    // temp-watch's kernel result has a slab timeline: it is the `linux` line
+    // of the live-connectors chart, one point per sample, labelled as slab
+    // objects of a merged cache.
+    let temp = between(&html, "data-scenario=\"temp-watch\"", "</section>");
+    let live = between(temp, "data-chart=\"memory-live\"", "</figure>");
+    let texts = svg_texts(live);
+    assert!(texts.contains(&"linux".to_string()), "{texts:?}");
+    assert!(
+        texts.contains(&"linux: slab objects".to_string()),
+        "{texts:?}"
+    );
+    assert!(
+        texts.contains(&"(merged cache: not".to_string()),
+        "{texts:?}"
+    );
+    let timeline = sample("temp-watch").kernel.unwrap().timeline;
+    assert!(!timeline.is_empty());
+    assert_eq!(polylines(live, "#222222"), [timeline.len()]);
+    assert!(live.contains("<code>fsnotify_mark_connector</code> slab objects"));
+
+    // indexer-scan's has none: the legend says so, no line is made up.
+    let index = between(&html, "data-scenario=\"indexer-scan\"", "</section>");
+    let live = between(index, "data-chart=\"memory-live\"", "</figure>");
+    assert!(svg_texts(live).contains(&"linux (no data)".to_string()));
+    assert!(polylines(live, "#222222").is_empty());
+
+    // watch_cycle: a bar group and a tail for linux, flagged as kernel only.
+    let latency = between(temp, "data-chart=\"latency\"", "</figure>");
+    let texts = svg_texts(latency);
+    assert!(texts.contains(&"watch_cycle".to_string()), "{texts:?}");
+    assert!(texts.contains(&"is linux only".to_string()), "{texts:?}");
+    assert!(latency.contains("<code>watch_cycle</code> is measured on <code>linux</code> only"));
+    let tail = between(temp, "watch_cycle latency tail", "</figure>");
+    assert!(svg_texts(tail).contains(&"kernel only: no".to_string()));
+    assert!(tail.contains("one whole temporary watch"));
+
+    // indexer-scan's models do not deliver events; its kernel does: that op is
+    // flagged, the shared ones are not, and the trade-offs use the models' op.
+    let index_latency = between(index, "data-chart=\"latency\"", "</figure>");
+    let texts = svg_texts(index_latency);
+    let flagged = &texts[texts.iter().position(|t| t == "middle tick: p99").unwrap() + 1..];
+    assert_eq!(flagged, ["", "handle_event", "is linux only"]);
+    let scatter = between(index, "data-chart=\"tradeoff-memory\"", "</figure>");
+    assert!(svg_texts(scatter).contains(&"add_mark p99 vs peak memory".to_string()));
+
+    // The scenario's kernel note states slab counts and settle time; the
+    // table has the settle time; the kernel stays out of the ranking.
+    let decision = between(&html, "<section id=\"decision\">", "</section>");
+    let note = between(
+        decision,
+        "<code>linux</code> (the host kernel, a reference):",
+        "</li>",
+    );
+    for said in [
+        "5,120 before the watches",
+        "7,120 at the highest sample",
+        "5,160 right after their removal",
+        "5,120 once settled",
+        "stopped falling within 12.5 ms",
+        "(<code>watch_cycle</code>: add, its events, remove) takes 9.07 µs at p50",
+        "merged with other caches",
+    ] {
+        assert!(note.contains(said), "`{said}` not in: {note}");
+    }
+    let table = between(
+        &html,
+        "<table class=\"figures\" data-scenario=\"temp-watch\">",
+        "</table>",
+    );
+    assert!(table.contains("<td>kernel.settle_ms</td><td>ms</td>"));
+    assert!(table.contains("<td>ops.watch_cycle.p99_ns</td>"));
+    let ranking = between(decision, "<table id=\"ranking\">", "</table>");
+    assert!(!ranking.contains("</i>linux</td>"));
+}
+
+#[test]
+fn a_kernel_only_run_renders_and_says_there_is_nothing_to_rank() {
+    let dir = tempfile::tempdir().unwrap();
+    for scenario in ["temp-watch", "indexer-scan"] {
+        let name = format!("{scenario}--linux.json");
+        fs::copy(data("sample-run").join(&name), dir.path().join(&name)).unwrap();
+    }
+    let (html, warnings) = html_of(dir.path(), "latency=1,memory=1,alloc=1");
+    assert!(warnings.is_empty(), "{warnings:?}");
+    assert!(html.contains("id=\"nothing-to-rank\""));
+    assert!(!html.contains("<table id=\"ranking\">"));
+    assert!(!html.contains("Chart not drawn"));
+    assert!(!html.contains("Every model's result was judged"));
+    let temp = between(&html, "data-scenario=\"temp-watch\"", "</section>");
+    let live = between(temp, "data-chart=\"memory-live\"", "</figure>");
+    assert_eq!(polylines(live, "#222222").len(), 1);
+
+    // Charts nothing here has figures for are named, not drawn as empty
+    // axes; with no model beside it, no operation is called kernel-only.
+    assert!(!temp.contains("data-chart=\"tradeoff-memory\""));
+    assert!(!temp.contains("data-chart=\"allocs-per-op\""));
+    let empty = between(temp, "data-empty-charts>", "</p>");
+    assert!(empty.contains("allocations per operation"), "{empty}");
+    assert!(!temp.contains("linux only") && !temp.contains("Kernel only"));
 }
 
 #[test]

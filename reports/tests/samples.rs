@@ -3,8 +3,11 @@
 //!
 //! They are synthetic: shapes like those a run gives (keep's connectors piling
 //! up, srcu's pending connectors growing under a stalled reader, a kernel
-//! result without allocator figures, a scheme missing from one scenario, a run
-//! too short to judge), numbers invented. Each file says so in its `notes`.
+//! result without allocator figures, one with a slab timeline and the
+//! kernel-only `watch_cycle` operation and one without but with event delivery
+//! the models of that scenario do not measure, a scheme missing from one
+//! scenario, a run too short to judge), numbers invented. Each file says so in
+//! its `notes`.
 //! Regenerate with
 //! `cargo test -p connbench-reports --test samples -- --ignored`.
 
@@ -62,7 +65,7 @@ fn shapes() -> Vec<Shape> {
         s("temp-watch", "srcu", TEMP_OPS_MODEL, 3.5, Some(1.0), 96.0, 3.0 * mib, (0.0, 300.0), Some((150.0, false)), 0.5),
         s("temp-watch", "epoch", TEMP_OPS_MODEL, 4.0, Some(1.6), 150.0, 3.2 * mib, (0.0, 450.0), Some((400.0, false)), 0.5),
         s("temp-watch", "hazard", TEMP_OPS_MODEL, 3.2, Some(1.0), 96.0, 2.9 * mib, (0.0, 200.0), Some((60.0, false)), 0.5),
-        s("temp-watch", "linux", &[("add_mark", 2500, 2000), ("remove_mark", 2000, 2000), ("handle_event", 1800, 20_000)], 3.5, None, 0.0, 0.0, (0.0, 0.0), None, 0.4),
+        s("temp-watch", "linux", &[("add_mark", 2500, 2000), ("remove_mark", 2000, 2000), ("handle_event", 1800, 20_000), ("watch_cycle", 9000, 2000)], 3.5, None, 0.0, 0.0, (0.0, 0.0), None, 0.4),
         s("stalled-reader", "keep", TEMP_OPS_MODEL, 3.0, Some(0.5), 40.0, 3.0 * mib, (0.0, 6000.0), Some((0.0, false)), 0.5),
         s("stalled-reader", "srcu", TEMP_OPS_MODEL, 3.5, Some(1.0), 96.0, 3.0 * mib, (0.0, 20_000.0), Some((20_000.0, true)), 0.5),
         s("stalled-reader", "epoch", TEMP_OPS_MODEL, 4.0, Some(1.6), 150.0, 3.2 * mib, (0.0, 26_000.0), Some((26_000.0, true)), 0.5),
@@ -70,7 +73,7 @@ fn shapes() -> Vec<Shape> {
         s("indexer-scan", "srcu", INDEX_OPS, 3.0, Some(2.0), 160.0, 2.0 * mib, (0.0, 120.0), Some((100.0, false)), 0.3),
         s("indexer-scan", "epoch", INDEX_OPS, 3.5, Some(2.4), 210.0, 2.1 * mib, (0.0, 500.0), Some((480.0, false)), 0.3),
         s("indexer-scan", "hazard", &[("add_mark", 400, 300), ("remove_mark", 600, 300)], 3.0, Some(2.0), 160.0, 2.0 * mib, (0.0, 50.0), Some((30.0, false)), 0.02),
-        s("indexer-scan", "linux", &[("add_mark", 2600, 2000), ("remove_mark", 2100, 2000)], 3.0, None, 0.0, 0.0, (0.0, 0.0), None, 0.3),
+        s("indexer-scan", "linux", &[("add_mark", 2600, 2000), ("remove_mark", 2100, 2000), ("handle_event", 2700, 2000)], 3.0, None, 0.0, 0.0, (0.0, 0.0), None, 0.3),
     ]
 }
 
@@ -224,14 +227,21 @@ fn result(sh: &Shape) -> RunResult {
             }),
         }
     };
+    // The kernel's slab counts; temp-watch's also carries the sampled
+    // timeline and settle time, indexer-scan's shows a run without them.
+    let sampled = sh.scenario == "temp-watch";
     let kernel = kernel_run.then(|| {
         let moments = |before: u64, during: u64| {
-            BTreeMap::from([
+            let mut m = BTreeMap::from([
                 ("before".to_string(), before),
                 ("watched".to_string(), before + during),
                 ("removed".to_string(), before + during / 50),
                 ("settled".to_string(), before),
-            ])
+            ]);
+            if sampled {
+                m.insert("peak".to_string(), before + during);
+            }
+            m
         };
         KernelStats {
             connector_cache_merged: true,
@@ -239,8 +249,12 @@ fn result(sh: &Shape) -> RunResult {
                 ("fsnotify_mark_connector".to_string(), moments(5120, 2000)),
                 ("inotify_inode_mark".to_string(), moments(310, 2000)),
             ]),
-            timeline: Vec::new(),
-            settle_ms: None,
+            timeline: if sampled {
+                kernel_timeline(sh.duration_s * 1000.0, 2000)
+            } else {
+                Vec::new()
+            },
+            settle_ms: sampled.then_some(12.5),
         }
     });
 
@@ -280,6 +294,33 @@ fn result(sh: &Shape) -> RunResult {
         kernel,
         notes,
     }
+}
+
+/// A short slab timeline: connectors rise to `peak` above the count before
+/// the run, hold while the watches are in place, and fall back within 12 ms
+/// of the measured phase's end (`end_ms`), as the kernel's SRCU reaper does.
+fn kernel_timeline(end_ms: f64, peak: u64) -> Vec<Sample> {
+    let points: [(f64, f64); 9] = [
+        (0.0, 0.0),
+        (0.1, 0.5),
+        (0.2, 1.0),
+        (0.5, 0.98),
+        (0.9, 1.0),
+        (1.0, 0.6),
+        (1.0 + 4.0 / end_ms, 0.1),
+        (1.0 + 8.0 / end_ms, 0.02),
+        (1.0 + 12.5 / end_ms, 0.0),
+    ];
+    points
+        .iter()
+        .map(|&(f, level)| Sample {
+            t_ms: (f * end_ms * 100.0).round() / 100.0,
+            allocated_bytes: None,
+            resident_bytes: None,
+            live_connectors: (level * peak as f64).round() as u64,
+            pending_connectors: None,
+        })
+        .collect()
 }
 
 #[test]

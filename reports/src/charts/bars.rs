@@ -55,7 +55,16 @@ pub fn latency_bars(
     }
     let lo = bars.iter().map(|b| b.p50).fold(f64::MAX, f64::min);
     let hi = bars.iter().map(|b| b.p999).fold(0.0, f64::max).max(1.0);
-    let note = ["bar: p50", "upper tick: p99.9", "middle tick: p99"];
+    let mut note = vec!["bar: p50", "upper tick: p99.9", "middle tick: p99"];
+    let kernel_only: Vec<&String> = ops
+        .iter()
+        .filter(|op| super::lines::kernel_only_op(results, op))
+        .collect();
+    if !kernel_only.is_empty() {
+        note.push("");
+        note.extend(kernel_only.iter().map(|op| op.as_str()));
+        note.push("is linux only");
+    }
     let labels: Vec<String> = ops.to_vec();
 
     svg(&legend, &note, |area| {

@@ -4,7 +4,7 @@ use plotters::coord::ranged1d::{AsRangedCoord, Ranged, ValueFormatter};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use connbench_workloads::result::{OpStats, RunResult};
+use connbench_workloads::result::{OpStats, RunResult, Sample};
 
 use super::{
     byte_scale, entries, log_bounds, svg, tick, title_style, wants_log, DrawResult, Ticks,
@@ -24,11 +24,26 @@ pub enum TimelineSeries {
 }
 
 impl TimelineSeries {
+    /// The samples this series reads: the model's memory timeline, or for
+    /// the kernel's live connectors its slab timeline (objects of the
+    /// connector cache above the count before the run, same time axis).
+    fn samples(self, r: &RunResult) -> &[Sample] {
+        if let Some(m) = &r.memory {
+            return &m.timeline;
+        }
+        match (self, &r.kernel) {
+            (TimelineSeries::LiveConnectors, Some(k)) => &k.timeline,
+            _ => &[],
+        }
+    }
+
+    /// Whether `r` has at least one point of this series.
+    pub fn has_data(self, r: &RunResult) -> bool {
+        !self.points(r).is_empty()
+    }
+
     fn points(self, r: &RunResult) -> Vec<(f64, f64)> {
-        let Some(m) = &r.memory else {
-            return Vec::new();
-        };
-        m.timeline
+        self.samples(r)
             .iter()
             .filter_map(|s| {
                 let v = match self {
@@ -76,7 +91,22 @@ pub fn timeline(
     };
     let y_hi = if v_max > 0.0 { v_max / div * 1.1 } else { 1.0 };
 
-    svg(&legend, &[], |area| {
+    // The kernel's line counts slab objects, not the model's connectors: say
+    // so where the line is read.
+    let kernel = lines
+        .iter()
+        .any(|l| l.0 == schemes::LINUX)
+        .then(|| results.iter().find(|r| r.scheme == schemes::LINUX))
+        .flatten();
+    let mut note: Vec<&str> = Vec::new();
+    if let Some(k) = kernel {
+        note.extend(["linux: slab objects", "above the count", "before the run"]);
+        if k.kernel.as_ref().is_some_and(|k| k.connector_cache_merged) {
+            note.extend(["(merged cache: not", "connectors alone)"]);
+        }
+    }
+
+    svg(&legend, &note, |area| {
         let mut chart = ChartBuilder::on(area)
             .caption(title, title_style())
             .margin(10)
@@ -161,14 +191,23 @@ pub fn tail_curve(
             Some((id.clone(), curve(r.ops.get(op)?)))
         })
         .collect();
-    let legend = entries(ids, |id| lines.iter().any(|l| l.0 == id));
+    // An operation only the kernel has (`watch_cycle`) is not one the models
+    // lack: list just the schemes that measure it, and say why.
+    let kernel_only = kernel_only_op(results, op);
+    let legend = if kernel_only {
+        let measured: Vec<String> = lines.iter().map(|l| l.0.clone()).collect();
+        entries(&measured, |_| true)
+    } else {
+        entries(ids, |id| lines.iter().any(|l| l.0 == id))
+    };
+    let note: &[&str] = if kernel_only { &KERNEL_ONLY_NOTE } else { &[] };
     let all = || lines.iter().flat_map(|l| l.1.iter());
     // 99.9 % is 3.0000000000000004 nines: round that back before the ceiling.
     let x_hi = (all().map(|p| p.0).fold(3.0, f64::max) - 1e-9).ceil();
     let lo = all().map(|p| p.1).fold(f64::MAX, f64::min);
     let hi = all().map(|p| p.1).fold(1.0, f64::max);
 
-    svg(&legend, &[], |area| {
+    svg(&legend, note, |area| {
         if wants_log(lo, hi) {
             let (ylo, yhi) = log_bounds(lo, hi);
             let y_desc = "latency (log scale)";
@@ -177,6 +216,20 @@ pub fn tail_curve(
             draw_tail(area, title, 0.0..hi * 1.1, "latency", x_hi, &lines)
         }
     })
+}
+
+/// The legend's word on an operation only the kernel measures.
+pub const KERNEL_ONLY_NOTE: [&str; 3] = ["kernel only: no", "model here", "measures it"];
+
+/// Whether `op` is measured by the kernel and by none of the models present.
+pub fn kernel_only_op(results: &[&RunResult], op: &str) -> bool {
+    let kernel_has = results
+        .iter()
+        .any(|r| r.scheme == schemes::LINUX && r.ops.contains_key(op));
+    // Without a model in the scenario there is nothing to set it apart from.
+    let mut models = results.iter().filter(|r| schemes::is_candidate(&r.scheme));
+    let any_model = models.clone().next().is_some();
+    kernel_has && any_model && !models.any(|r| r.ops.contains_key(op))
 }
 
 fn draw_tail<Y>(

@@ -18,7 +18,7 @@ mod lines;
 mod scatter;
 
 pub use bars::{latency_bars, value_bars};
-pub use lines::{tail_curve, timeline, TimelineSeries};
+pub use lines::{kernel_only_op, tail_curve, timeline, TimelineSeries};
 pub use scatter::scatter;
 
 use std::ops::Range;

@@ -4,7 +4,7 @@
 //!
 //! 1. the machine, the run and the weights;
 //! 2. the verdict in a few sentences, and the scheme colours;
-//! 3. per scenario: its parameters and its charts;
+//! 3. per scenario: its parameters and its charts (`scenario_charts.rs`);
 //! 4. the decision: winners per axis, the ranking, trade-offs, what was not
 //!    judged, and how the scores are made;
 //! 5. every figure of every result, per scenario;
@@ -13,18 +13,16 @@
 //! Charts carry `data-chart` and sections `id`s, so tests (and readers with
 //! links) can find them.
 
+mod scenario_charts;
 mod tables;
 
 use std::fmt::Write;
 
 use connbench_workloads::result::RunResult;
 
-use crate::charts::{self, TimelineSeries};
-use crate::decide::{too_short, Decision, ScenarioDecision, TIE_RATIO};
+use crate::decide::{Decision, ScenarioDecision, TIE_RATIO};
 use crate::load::RunSet;
-use crate::tradeoffs;
-use crate::units;
-use crate::{figures, schemes};
+use crate::schemes;
 
 /// Escapes text for HTML content and attribute values.
 pub fn esc(text: &str) -> String {
@@ -109,7 +107,7 @@ pub fn page(set: &RunSet, decision: &Decision, warnings: &mut Vec<String>) -> St
         scenario_section(&mut out, set, scenario, judged, warnings);
     }
     let has_kernel = set.results.iter().any(|r| r.scheme == schemes::LINUX);
-    tables::decision(&mut out, decision, has_kernel);
+    tables::decision(&mut out, decision, has_kernel, has_models(set));
     tables::every_figure(&mut out, set);
     skipped(&mut out, set);
     out.push_str("</body>\n</html>\n");
@@ -160,10 +158,21 @@ fn header(out: &mut String, set: &RunSet, decision: &Decision) {
     );
 }
 
+/// Whether the run has a model result, i.e. anything the decision can rank.
+fn has_models(set: &RunSet) -> bool {
+    set.results.iter().any(|r| schemes::is_candidate(&r.scheme))
+}
+
 fn verdict(out: &mut String, set: &RunSet, decision: &Decision) {
     out.push_str("<section class=\"verdict\" id=\"verdict\">\n");
     let n = decision.scenarios.len();
     match decision.recommended() {
+        None if !has_models(set) => out.push_str(
+            "<p class=\"lead\" id=\"nothing-to-rank\">Nothing to rank: this run holds only \
+             the host kernel (<code>linux</code>), a reference rather than a candidate, so no \
+             scheme is recommended. Put the models' results (<code>connbench run</code>) in \
+             the same directory to see the kernel beside them.</p>\n",
+        ),
         Some(best) => {
             let _ = write!(
                 out,
@@ -214,7 +223,9 @@ fn verdict(out: &mut String, set: &RunSet, decision: &Decision) {
             "<li><a href=\"#{}\">{}</a>: {}.</li>",
             anchor(&d.scenario),
             esc(&d.scenario),
-            if wins.is_empty() {
+            if wins.is_empty() && !has_models(set) {
+                "only <code>linux</code>, nothing to rank".to_string()
+            } else if wins.is_empty() {
                 "nothing could be judged".to_string()
             } else {
                 wins.join("; ")
@@ -365,8 +376,17 @@ fn scenario_section(
         );
     }
 
+    let charts = scenario_charts::charts_of(&results, &ids);
+    if !charts.empty.is_empty() {
+        let _ = writeln!(
+            out,
+            "<p class=\"params\" data-empty-charts>Not drawn, as no result here has the \
+             figures they need: {}.</p>",
+            esc(&charts.empty.join(", "))
+        );
+    }
     out.push_str("<div class=\"charts\">\n");
-    for (kind, caption, svg) in charts_of(&results, &ids) {
+    for (kind, caption, svg) in charts.drawn {
         match svg {
             Ok(svg) => {
                 let _ = writeln!(
@@ -413,138 +433,6 @@ fn notes(out: &mut String, results: &[&RunResult]) {
         let _ = writeln!(out, "<li>{} ({})</li>", esc(note), esc(&who));
     }
     out.push_str("</ul>\n");
-}
-
-type Chart = (&'static str, String, Result<String, String>);
-
-/// The charts of one scenario, in page order.
-fn charts_of(results: &[&RunResult], ids: &[String]) -> Vec<Chart> {
-    let mut out: Vec<Chart> = Vec::new();
-    let models: Vec<&RunResult> = results
-        .iter()
-        .copied()
-        .filter(|r| schemes::is_candidate(&r.scheme) && too_short(r).is_none())
-        .collect();
-
-    // The trade-off at a glance first.
-    if let Some(op) = tradeoffs::hot_op(results) {
-        let points = tradeoffs::latency_memory_points(results, &op);
-        let front = tradeoffs::pareto(&tradeoffs::latency_memory_points(&models, &op));
-        out.push((
-            "tradeoff-memory",
-            format!("Each scheme one point: `{op}` p99 against the allocator's peak. Lower-left is better."),
-            charts::scatter(
-                &format!("{op} p99 vs peak memory"),
-                "peak allocated memory",
-                &|v| units::bytes(v),
-                &points,
-                &front,
-                ids,
-            ),
-        ));
-        let points = tradeoffs::latency_alloc_points(results, &op);
-        let front = tradeoffs::pareto(&tradeoffs::latency_alloc_points(&models, &op));
-        out.push((
-            "tradeoff-alloc",
-            format!("`{op}` p99 against allocation calls per operation."),
-            charts::scatter(
-                &format!("{op} p99 vs allocations"),
-                "allocations per operation",
-                &|v| units::sig3(v),
-                &points,
-                &front,
-                ids,
-            ),
-        ));
-    }
-
-    // Latency per operation, then the tail of each.
-    let mut ops: Vec<String> = results.iter().flat_map(|r| r.ops.keys().cloned()).collect();
-    ops.sort_by_key(|op| (figures::op_rank(op), op.clone()));
-    ops.dedup();
-    out.push((
-        "latency",
-        "Latency per operation: p50 as the bar, p99 and p99.9 as ticks.".into(),
-        charts::latency_bars("latency per operation", results, &ops, ids),
-    ));
-    for op in &ops {
-        out.push((
-            "tail",
-            format!("The tail of `{op}`: latency against percentile."),
-            charts::tail_curve(&format!("{op} latency tail"), results, op, ids),
-        ));
-    }
-
-    // Memory against time.
-    let series = [
-        (
-            TimelineSeries::AllocatedBytes,
-            "memory-allocated",
-            "allocated memory over time",
-            "The allocator's allocated bytes over the measured phase.",
-        ),
-        (
-            TimelineSeries::LiveConnectors,
-            "memory-live",
-            "live connectors over time",
-            "Connectors allocated and not yet freed, pending ones included: `keep`'s retained \
-          connectors pile up here.",
-        ),
-        (
-            TimelineSeries::PendingConnectors,
-            "memory-pending",
-            "pending connectors over time",
-            "Connectors retired and waiting for their grace period: the deferred schemes' cost.",
-        ),
-    ];
-    for (s, kind, title, caption) in series {
-        out.push((
-            kind,
-            caption.to_string(),
-            charts::timeline(title, results, s, ids),
-        ));
-    }
-
-    // Allocations, bytes and throughput, one bar each.
-    let values = |f: &dyn Fn(&RunResult) -> Option<f64>| -> Vec<(String, f64)> {
-        results
-            .iter()
-            .filter_map(|r| Some((r.scheme.clone(), f(r)?)))
-            .collect()
-    };
-    let allocs = values(&|r| r.alloc.as_ref().map(|a| a.allocs_per_op));
-    out.push((
-        "allocs-per-op",
-        "Allocation calls per measured operation.".into(),
-        charts::value_bars(
-            "allocations per operation",
-            "allocations / op",
-            ids,
-            &allocs,
-            &|v| units::sig3(v),
-        ),
-    ));
-    let bytes = values(&|r| r.alloc.as_ref().map(|a| a.bytes_per_op));
-    out.push((
-        "bytes-per-op",
-        "Bytes allocated per measured operation.".into(),
-        charts::value_bars(
-            "bytes allocated per operation",
-            "bytes / op",
-            ids,
-            &bytes,
-            &|v| units::bytes(v),
-        ),
-    ));
-    let throughput = values(&|r| Some(r.throughput_ops_per_s));
-    out.push((
-        "throughput",
-        "All measured operations per second (higher is better).".into(),
-        charts::value_bars("throughput", "operations / s", ids, &throughput, &|v| {
-            format!("{}/s", units::si(v))
-        }),
-    ));
-    out
 }
 
 fn skipped(out: &mut String, set: &RunSet) {

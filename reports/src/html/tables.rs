@@ -20,9 +20,21 @@ fn measured_as(axis: Axis, ops: &[String]) -> String {
 }
 
 /// The decision section.
-pub fn decision(out: &mut String, d: &Decision, has_kernel: bool) {
+pub fn decision(out: &mut String, d: &Decision, has_kernel: bool, has_models: bool) {
     out.push_str("<section id=\"decision\">\n<h2>Decision</h2>\n");
+    if has_models {
+        winners_and_ranking(out, d);
+    } else {
+        out.push_str(
+            "<p>Nothing to rank: there are no model results in this run, only the host \
+             kernel's, which is a reference and never ranked. Its figures are below.</p>\n",
+        );
+    }
+    tradeoffs_and_unjudged(out, d, has_kernel, has_models);
+}
 
+/// The winners per axis, the ranking and how its scores are made.
+fn winners_and_ranking(out: &mut String, d: &Decision) {
     // Winners per axis.
     out.push_str(
         "<h3>Winner per axis</h3>\n<table id=\"winners\">\n<thead><tr><th>scenario</th>\
@@ -101,8 +113,10 @@ pub fn decision(out: &mut String, d: &Decision, has_kernel: bool) {
          floored at 1&nbsp;ns, 4&nbsp;KiB and 0.01 allocations per operation before ratios \
          are taken; ratios under {TIE_RATIO} are called ties.</p>"
     );
+}
 
-    // Trade-offs.
+/// What the numbers show beyond the ranking, and what was not judged.
+fn tradeoffs_and_unjudged(out: &mut String, d: &Decision, has_kernel: bool, has_models: bool) {
     out.push_str("<h3>Trade-offs found in the numbers</h3>\n");
     if has_kernel {
         let _ = writeln!(out, "<p>{}</p>", prose(crate::tradeoffs::KERNEL_CAVEAT));
@@ -132,7 +146,9 @@ pub fn decision(out: &mut String, d: &Decision, has_kernel: bool) {
          and never judged.</p>"
     );
     let any = d.scenarios.iter().any(|s| !s.unjudged.is_empty());
-    if !any {
+    if !has_models {
+        out.push_str("<p>There are no model results to judge.</p>\n");
+    } else if !any {
         out.push_str("<p>Every model's result was judged.</p>\n");
     }
     out.push_str("<ul class=\"say\" id=\"unjudged\">\n");
