@@ -54,8 +54,9 @@ use crate::sync::{lock, AtomicPtr, Mutex, Ordering};
 pub struct Hyaline {
     /// Dropped first, while the collector lives (see `Drop`).
     retirer: ManuallyDrop<Mutex<OwnedGuard<'static>>>,
-    /// Boxed so that its address, which `retirer` borrows, never moves.
-    collector: ManuallyDrop<Box<Collector>>,
+    /// Leaked from a `Box` so that its address, which `retirer` borrows,
+    /// never moves and no move of an owner retags it; freed in `Drop`.
+    collector: NonNull<Collector>,
     /// Dropped last: the collector's drop runs the callbacks that count here.
     shared: Box<Shared>,
 }
@@ -74,6 +75,19 @@ unsafe fn reclaim(node: *mut Retired, _collector: &Collector) {
     unsafe { Shared::reclaim_stashed(NonNull::new_unchecked(node)) };
 }
 
+impl Hyaline {
+    fn collector(&self) -> &Collector {
+        // Safety: leaked in `new`, freed only in `Drop`.
+        unsafe { self.collector.as_ref() }
+    }
+}
+
+// Safety: the collector is shared by reference only, and seize's
+// `Collector` is `Send` and `Sync`.
+unsafe impl Send for Hyaline {}
+// Safety: as above.
+unsafe impl Sync for Hyaline {}
+
 // Safety: nodes are retired to seize after they were unlinked, and seize
 // calls `reclaim` once, after every guard active at retirement has left; the
 // collector's drop reclaims the rest.
@@ -86,20 +100,20 @@ unsafe impl Scheme for Hyaline {
     const POLICY: ConnectorPolicy = ConnectorPolicy::FreeOnLastDetach;
 
     fn new() -> Self {
-        let collector = Box::new(Collector::new());
+        let collector = NonNull::from(Box::leak(Box::new(Collector::new())));
         // Safety: the collector lives on the heap until `Drop`, which drops
         // the guard before the collector, so the borrow never dangles.
-        let collector_ref: &'static Collector = unsafe { &*(&*collector as *const Collector) };
+        let collector_ref: &'static Collector = unsafe { collector.as_ref() };
         Hyaline {
             retirer: ManuallyDrop::new(Mutex::new(collector_ref.enter_owned())),
-            collector: ManuallyDrop::new(collector),
+            collector,
             shared: Box::new(Shared::default()),
         }
     }
 
     #[inline]
     fn read_lock(&self) -> Self::Guard<'_> {
-        HyalineGuard(self.collector.enter())
+        HyalineGuard(self.collector().enter())
     }
 
     unsafe fn retire(&self, node: NonNull<Retired>) {
@@ -133,7 +147,7 @@ impl Drop for Hyaline {
         // `shared`, which is dropped after this.
         unsafe {
             ManuallyDrop::drop(&mut self.retirer);
-            ManuallyDrop::drop(&mut self.collector);
+            drop(Box::from_raw(self.collector.as_ptr()));
         }
     }
 }
