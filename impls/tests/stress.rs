@@ -110,8 +110,18 @@ pub fn stress<S: Scheme>() {
             }
         });
 
+        // Run for the set duration, and on (up to ten times as long) until
+        // every pattern has happened at least once: with nine schemes
+        // stressed at once on two cores, a thread may get too few time
+        // slices in one second to meet the inotify09 mark even once.
         let started = Instant::now();
-        while started.elapsed() < duration() {
+        let all_seen = || {
+            deliveries.load(Ordering::Relaxed) > 0
+                && inotify09_deliveries.load(Ordering::Relaxed) > 0
+                && evictions.load(Ordering::Relaxed) > 0
+        };
+        while started.elapsed() < duration() || (!all_seen() && started.elapsed() < 10 * duration())
+        {
             std::thread::sleep(Duration::from_millis(10));
         }
         stop.store(true, Ordering::Relaxed);
