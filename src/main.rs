@@ -1,6 +1,8 @@
 //! `connbench`: which memory-reclamation scheme should free a small
 //! per-object structure that is attached only temporarily?
 
+mod run;
+
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
@@ -14,12 +16,15 @@ struct Cli {
 enum Command {
     /// List the reclamation schemes, one line each.
     List,
+    /// Run scenarios over schemes and write one JSON result per pair.
+    Run(run::RunArgs),
 }
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
         Command::List => list(),
+        Command::Run(args) => run::run(args)?,
     }
     Ok(())
 }

@@ -170,6 +170,10 @@ pub struct ConnectorStats {
     /// How long each batch free took, for schemes that free in batches.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub batch_free_ns: Option<Percentiles>,
+    /// Connectors still pending when the run ended, after the barrier: zero
+    /// unless the scheme cannot finish its grace periods.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending_at_end: Option<u64>,
 }
 
 /// Three points of a distribution, in nanoseconds.
