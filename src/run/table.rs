@@ -56,22 +56,23 @@ pub fn render(results: &[RunResult]) -> String {
 /// The harness's own cost per timed operation beside the cheapest operation
 /// it timed, as one line.
 pub fn harness_line(results: &[RunResult]) -> Option<String> {
-    let costs: Vec<f64> = results
+    let harness: Vec<_> = results.iter().filter_map(|r| r.harness.as_ref()).collect();
+    let cost = harness.iter().map(|h| h.per_op_ns).sum::<f64>() / harness.len().max(1) as f64;
+    let one_in = harness
         .iter()
-        .filter_map(|r| r.harness.as_ref())
-        .map(|h| h.per_op_ns)
-        .collect();
-    let cost = costs.iter().sum::<f64>() / costs.len().max(1) as f64;
+        .find_map(|h| h.handle_event_timed_one_in)
+        .unwrap_or(1);
     let (cheapest, at) = (results.iter())
         .flat_map(|r| {
-            r.ops
-                .iter()
-                .map(move |(op, s)| (s.mean_ns, format!("{op} on {}/{}", r.scenario, r.scheme)))
+            let at = move |op: &str| format!("{op} on {}/{}", r.scenario, r.scheme);
+            r.ops.iter().map(move |(op, s)| (s.mean_ns, at(op)))
         })
         .min_by(|a, b| a.0.total_cmp(&b.0))?;
     Some(format!(
-        "harness: {cost:.1} ns per timed operation (two clock reads and a histogram record), \
-         beside the cheapest mean, {cheapest:.1} ns ({at})"
+        "harness: {cost:.1} ns per timed operation (two clock reads and a histogram record); \
+         handle_event is timed 1 in {one_in}, so {:.1} ns per event; \
+         the cheapest mean is {cheapest:.1} ns ({at})",
+        cost / one_in as f64
     ))
 }
 

@@ -306,6 +306,7 @@ pub fn run<S: Scheme>(scenario: &Scenario, mut opts: RunOptions<'_>) -> RunResul
         harness: Some(HarnessCost {
             per_op_ns: harness_ns,
             sampler: opts.sampler,
+            handle_event_timed_one_in: Some(measure::EVENT_TIMED_ONE_IN),
         }),
         kernel: None,
         notes,

@@ -55,12 +55,29 @@ pub fn new_histogram() -> Histogram<u64> {
     Histogram::new_with_bounds(1, 100_000_000_000, 3).expect("valid static bounds")
 }
 
-/// One histogram per operation, owned by one thread.
-pub struct OpHistograms(pub [Histogram<u64>; 4]);
+/// `handle_event` is timed once in this many calls, chosen at random: the
+/// cheapest operation costs about as much as two clock reads, so timing every
+/// call would make the harness dominate what it measures. Every call is
+/// counted; the latency figures come from the timed sample.
+pub const EVENT_TIMED_ONE_IN: u64 = 16;
+
+/// One histogram per operation, owned by one thread, and the count of every
+/// call, timed or not.
+pub struct OpHistograms {
+    hists: [Histogram<u64>; 4],
+    counts: [u64; 4],
+    /// xorshift state that picks which sampled calls are timed; apart from
+    /// the scenario's generator so that timing never changes the workload.
+    pick: u64,
+}
 
 impl Default for OpHistograms {
     fn default() -> Self {
-        OpHistograms(std::array::from_fn(|_| new_histogram()))
+        OpHistograms {
+            hists: std::array::from_fn(|_| new_histogram()),
+            counts: [0; 4],
+            pick: 0x9e37_79b9_7f4a_7c15,
+        }
     }
 }
 
@@ -68,33 +85,59 @@ impl OpHistograms {
     /// Runs `f`, recording how long it took under `op`.
     #[inline]
     pub fn time<T>(&mut self, op: Op, f: impl FnOnce() -> T) -> T {
-        let start = Instant::now();
-        let out = f();
-        let ns = start.elapsed().as_nanos() as u64;
-        self.0[op as usize].saturating_record(ns.max(1));
-        out
+        self.counts[op as usize] += 1;
+        self.record(op, f)
     }
 
-    /// Adds another thread's histograms into these.
-    pub fn merge(&mut self, other: &OpHistograms) {
-        for (mine, theirs) in self.0.iter_mut().zip(&other.0) {
-            // Both come from `new_histogram`, so the bounds always match.
-            let _ = mine.add(theirs);
+    /// Runs `f`, counting it under `op`, and times one call in
+    /// [`EVENT_TIMED_ONE_IN`], picked at random.
+    #[inline]
+    pub fn time_sampled<T>(&mut self, op: Op, f: impl FnOnce() -> T) -> T {
+        self.counts[op as usize] += 1;
+        self.pick ^= self.pick << 13;
+        self.pick ^= self.pick >> 7;
+        self.pick ^= self.pick << 17;
+        if self.pick % EVENT_TIMED_ONE_IN == 0 {
+            self.record(op, f)
+        } else {
+            f()
         }
     }
 
-    /// Operations recorded, all kinds together.
+    #[inline]
+    fn record<T>(&mut self, op: Op, f: impl FnOnce() -> T) -> T {
+        let start = Instant::now();
+        let out = f();
+        let ns = start.elapsed().as_nanos() as u64;
+        self.hists[op as usize].saturating_record(ns.max(1));
+        out
+    }
+
+    /// Adds another thread's histograms and counts into these.
+    pub fn merge(&mut self, other: &OpHistograms) {
+        for (mine, theirs) in self.hists.iter_mut().zip(&other.hists) {
+            // Both come from `new_histogram`, so the bounds always match.
+            let _ = mine.add(theirs);
+        }
+        for (mine, theirs) in self.counts.iter_mut().zip(other.counts) {
+            *mine += theirs;
+        }
+    }
+
+    /// Operations done, all kinds together.
     pub fn total(&self) -> u64 {
-        self.0.iter().map(Histogram::len).sum()
+        self.counts.iter().sum()
     }
 
     /// The statistics of every operation that ran, keyed by its name.
     pub fn stats(&self) -> impl Iterator<Item = (&'static str, OpStats)> + '_ {
-        OPERATIONS
-            .iter()
-            .zip(&self.0)
-            .filter(|(_, h)| !h.is_empty())
-            .map(|(name, h)| (*name, op_stats(h)))
+        (OPERATIONS.iter().zip(&self.hists).zip(self.counts))
+            .filter(|((_, h), _)| !h.is_empty())
+            .map(|((name, h), count)| {
+                let mut stats = op_stats(h);
+                stats.count = count;
+                (*name, stats)
+            })
     }
 }
 

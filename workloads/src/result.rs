@@ -196,6 +196,10 @@ pub struct HarnessCost {
     pub per_op_ns: f64,
     /// Whether the memory sampler thread ran.
     pub sampler: bool,
+    /// `handle_event` is timed once in this many calls (the latency figures
+    /// come from that sample; `count` and throughput include every call).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub handle_event_timed_one_in: Option<u64>,
 }
 
 /// The host kernel's own counts, for `scheme = "linux"`.

@@ -161,7 +161,7 @@ fn watcher<S: Scheme>(
                 for _ in 0..n {
                     let mask = shared.events.pick(rng);
                     let mount = mount_for(rng);
-                    out.hists.time(Op::HandleEvent, || {
+                    out.hists.time_sampled(Op::HandleEvent, || {
                         fs.handle_event(&obj, mount.as_ref(), mask)
                     });
                 }
@@ -205,7 +205,7 @@ fn reader<S: Scheme>(shared: &Shared<'_, S>, rng: &mut ChaCha8Rng, out: &mut Out
         let Some(obj) = fs.igrab(fs.inode(index)) else {
             continue;
         };
-        out.hists.time(Op::HandleEvent, || {
+        out.hists.time_sampled(Op::HandleEvent, || {
             fs.handle_event(&obj, mount.as_ref(), mask)
         });
     }
