@@ -105,7 +105,7 @@ fn run_pairs(args: RunArgs) -> anyhow::Result<()> {
                 break 'scenarios;
             }
             if let Some(bar) = &bar {
-                bar.set_message(format!("{scheme}"));
+                bar.set_message(scheme.to_string());
                 bar.set_position(i as u64 * 1000);
             }
             let mut progress = |done: f64| {

@@ -492,7 +492,7 @@ impl ScenarioFile {
         let mut roles = Vec::new();
         for (i, role) in self.roles.iter().enumerate() {
             roles.push(
-                role.resolve(i, cpus, overrides.threads)
+                role.resolve(cpus, overrides.threads)
                     .map_err(|(k, e)| invalid(&format!("roles[{i}].{k}"), e))?,
             );
         }
@@ -538,11 +538,9 @@ impl RoleFile {
     /// role's kind. Errors are (key, expected).
     fn resolve(
         &self,
-        index: usize,
         cpus: u32,
         threads_override: Option<u32>,
     ) -> Result<Role, (&'static str, String)> {
-        let _ = index;
         let kind = self.kind;
         let kind_name = format!("{kind:?}").to_lowercase();
         let not_for = |key: &'static str| (key, format!("does not apply to a `{kind_name}` role"));
