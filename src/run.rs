@@ -148,6 +148,10 @@ fn run_pairs(args: RunArgs) -> anyhow::Result<()> {
     if let Some(line) = table::harness_line(&results) {
         println!("{line}");
     }
+    if interrupted.load(Ordering::Relaxed) {
+        // The convention for a run stopped by SIGINT, so scripts can tell.
+        std::process::exit(130);
+    }
     Ok(())
 }
 
