@@ -33,6 +33,7 @@ const FIELDS: &[&str] = &[
     "memory.peak_allocated_bytes",
     "memory.peak_resident_bytes",
     "memory.final_allocated_bytes",
+    "memory.after_run_allocated_bytes",
     "memory.avg_allocated_bytes",
     "memory.timeline",
     "connectors.allocated",
@@ -41,6 +42,7 @@ const FIELDS: &[&str] = &[
     "connectors.peak_live",
     "connectors.peak_pending",
     "connectors.avg_pending",
+    "connectors.pending_at_end",
     "harness.per_op_ns",
 ];
 

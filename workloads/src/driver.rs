@@ -180,6 +180,7 @@ pub fn run<S: Scheme>(scenario: &Scenario, mut opts: RunOptions<'_>) -> RunResul
             })
             .collect();
         let alloc_delta = alloc::totals().since(&base_alloc);
+        let after_run_memory = probe.and_then(MemoryProbe::read);
         if opts.sampler {
             timeline.push(sample(start));
         }
@@ -188,6 +189,7 @@ pub fn run<S: Scheme>(scenario: &Scenario, mut opts: RunOptions<'_>) -> RunResul
             outcomes,
             base_snapshot,
             base_memory,
+            after_run_memory,
             alloc_delta,
         }
     });
@@ -255,6 +257,7 @@ pub fn run<S: Scheme>(scenario: &Scenario, mut opts: RunOptions<'_>) -> RunResul
         peak_allocated_bytes: tl.peak_allocated.max(edge(|r| r.allocated)),
         peak_resident_bytes: tl.peak_resident.max(edge(|r| r.resident)),
         final_allocated_bytes: last.allocated,
+        after_run_allocated_bytes: measured.after_run_memory.map(|r| r.allocated),
         avg_allocated_bytes: if timeline.is_empty() {
             ends.iter()
                 .flatten()
@@ -318,6 +321,7 @@ struct Measured {
     outcomes: Vec<Outcome>,
     base_snapshot: connbench_impls::CounterSnapshot,
     base_memory: Option<MemoryReading>,
+    after_run_memory: Option<MemoryReading>,
     alloc_delta: alloc::AllocTotals,
 }
 

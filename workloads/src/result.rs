@@ -119,6 +119,10 @@ pub struct MemoryStats {
     pub peak_resident_bytes: u64,
     /// Allocated bytes after the run and its barrier.
     pub final_allocated_bytes: u64,
+    /// Allocated bytes right after the run, before the barrier freed what was
+    /// pending.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after_run_allocated_bytes: Option<u64>,
     /// Time-average of the allocated bytes sampled.
     pub avg_allocated_bytes: f64,
     /// The samples, about one a millisecond.
