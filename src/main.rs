@@ -6,6 +6,7 @@ use clap::{Parser, Subcommand};
 mod kernel;
 mod report;
 mod run;
+mod run_id;
 
 #[derive(Parser)]
 #[command(name = "connbench", version, about, long_about = None)]

@@ -38,9 +38,15 @@ pub struct RunArgs {
     /// Threads for every watcher and reader role.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=256))]
     threads: Option<u32>,
-    /// Where to write the result files.
+    /// Results go to a new subdirectory of DIR named by the run's UTC time.
     #[arg(long, value_name = "DIR", default_value = "results")]
     out: PathBuf,
+    /// Where the HTML report of the run is written at its end.
+    #[arg(long, value_name = "FILE", default_value = crate::report::DEFAULT_HTML)]
+    report: PathBuf,
+    /// Write no report at the end (`connbench report` can make it later).
+    #[arg(long, conflicts_with = "report")]
+    no_report: bool,
     /// Do not sample memory every millisecond (peaks then come from the start
     /// and end of each run only).
     #[arg(long)]
@@ -94,6 +100,7 @@ fn run_pairs(args: RunArgs) -> anyhow::Result<()> {
         .context("installing the Ctrl-C handler")?;
     }
 
+    let run_dir = crate::run_id::new_run_dir(&args.out);
     let probe = alloc::Probe::new();
     let terminal = std::io::stderr().is_terminal();
     let mut results = Vec::new();
@@ -115,7 +122,7 @@ fn run_pairs(args: RunArgs) -> anyhow::Result<()> {
             };
             let pair = Pair {
                 scenario,
-                out: &args.out,
+                out: &run_dir,
                 options: RunOptions {
                     sampler: !args.no_sampler,
                     memory: probe.as_ref().map(|p| p as &dyn MemoryProbe),
@@ -123,8 +130,8 @@ fn run_pairs(args: RunArgs) -> anyhow::Result<()> {
                 },
             };
             let result = connbench_impls::visit(scheme, pair)?;
-            let path = (result.write_atomic(&args.out))
-                .with_context(|| format!("writing the result into {}", args.out.display()))?;
+            let path = (result.write_atomic(&run_dir))
+                .with_context(|| format!("writing the result into {}", run_dir.display()))?;
             let line = format!(
                 "{:<16} {:<10} {:>6.2} s {:>9.3} Mops/s  -> {}",
                 result.scenario,
@@ -147,6 +154,14 @@ fn run_pairs(args: RunArgs) -> anyhow::Result<()> {
     println!("{}", table::render(&results));
     if let Some(line) = table::harness_line(&results) {
         println!("{line}");
+    }
+    // The report covers what finished, also after an interruption; a report
+    // that cannot be made leaves the results as they are.
+    if !args.no_report && !results.is_empty() {
+        let weights = connbench_reports::Weights::default();
+        let html = connbench_reports::Format::Html;
+        crate::report::write_report(&run_dir, html, &weights, Some(&args.report))
+            .context("the results are written, but the report could not be")?;
     }
     if interrupted.load(Ordering::Relaxed) {
         // The convention for a run stopped by SIGINT, so scripts can tell.

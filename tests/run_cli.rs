@@ -90,14 +90,29 @@ fn check(path: &Path) {
 #[test]
 fn quick_run_writes_every_field_for_every_pair() {
     let out = tempfile::tempdir().unwrap();
+    let report = out.path().join("index.html");
     let status = connbench()
         .args(["run", "--quick", "--out"])
         .arg(out.path())
+        .arg("--report")
+        .arg(&report)
         .status()
         .unwrap();
     assert!(status.success());
 
-    let mut files: Vec<_> = std::fs::read_dir(out.path())
+    // One run directory, and the report of it.
+    let dirs: Vec<_> = std::fs::read_dir(out.path())
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.is_dir())
+        .collect();
+    assert_eq!(dirs.len(), 1, "one run directory: {dirs:?}");
+    let html = std::fs::read_to_string(&report).expect("the run writes its report");
+    for scheme in connbench_impls::SCHEMES {
+        assert!(html.contains(scheme.id), "the report names `{}`", scheme.id);
+    }
+
+    let mut files: Vec<_> = std::fs::read_dir(&dirs[0])
         .unwrap()
         .map(|entry| entry.unwrap().path())
         .collect();
