@@ -5,6 +5,8 @@ use clap::{Parser, Subcommand};
 
 mod kernel;
 mod report;
+mod run;
+mod run_id;
 
 #[derive(Parser)]
 #[command(name = "connbench", version, about, long_about = None)]
@@ -17,6 +19,8 @@ struct Cli {
 enum Command {
     /// List the reclamation schemes, one line each.
     List,
+    /// Run scenarios over schemes and write one JSON result per pair.
+    Run(run::RunArgs),
     /// Render a run's results as an HTML report (or CSV, or BMF JSON).
     Report(report::ReportArgs),
     /// Run the temporary-watch patterns against the host kernel through inotify.
@@ -27,6 +31,7 @@ fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
         Command::List => list(),
+        Command::Run(args) => run::run(args)?,
         Command::Report(args) => report::report(&args)?,
         Command::Kernel(args) => kernel::run(args)?,
     }

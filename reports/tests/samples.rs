@@ -197,6 +197,7 @@ fn result(sh: &Shape) -> RunResult {
         peak_resident_bytes: peak_bytes + 2 * 1024 * 1024,
         final_allocated_bytes: (sh.base_bytes + live_at_end as f64 * 192.0) as u64,
         avg_allocated_bytes: (bytes_sum / n as f64).round(),
+        after_run_allocated_bytes: None,
         timeline,
     });
     let deferred = sh.pending.is_some_and(|p| p.0 > 0.0);
@@ -214,6 +215,7 @@ fn result(sh: &Shape) -> RunResult {
             live_at_end,
             peak_live,
             peak_pending: Some(peak_pending),
+            pending_at_end: None,
             avg_pending: Some((pending_sum / n as f64).round()),
             reclaim_delay_ns: deferred.then_some(Percentiles {
                 p50: 2_000_000,
@@ -290,6 +292,7 @@ fn result(sh: &Shape) -> RunResult {
         harness: (!kernel_run).then_some(HarnessCost {
             per_op_ns: 21.0,
             sampler: true,
+            handle_event_timed_one_in: None,
         }),
         kernel,
         notes,

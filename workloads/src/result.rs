@@ -119,6 +119,10 @@ pub struct MemoryStats {
     pub peak_resident_bytes: u64,
     /// Allocated bytes after the run and its barrier.
     pub final_allocated_bytes: u64,
+    /// Allocated bytes right after the run, before the barrier freed what was
+    /// pending.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after_run_allocated_bytes: Option<u64>,
     /// Time-average of the allocated bytes sampled.
     pub avg_allocated_bytes: f64,
     /// The samples, about one a millisecond.
@@ -170,6 +174,10 @@ pub struct ConnectorStats {
     /// How long each batch free took, for schemes that free in batches.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub batch_free_ns: Option<Percentiles>,
+    /// Connectors still pending when the run ended, after the barrier: zero
+    /// unless the scheme cannot finish its grace periods.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending_at_end: Option<u64>,
 }
 
 /// Three points of a distribution, in nanoseconds.
@@ -192,6 +200,10 @@ pub struct HarnessCost {
     pub per_op_ns: f64,
     /// Whether the memory sampler thread ran.
     pub sampler: bool,
+    /// `handle_event` is timed once in this many calls (the latency figures
+    /// come from that sample; `count` and throughput include every call).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub handle_event_timed_one_in: Option<u64>,
 }
 
 /// The host kernel's own counts, for `scheme = "linux"`.

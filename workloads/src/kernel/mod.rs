@@ -49,7 +49,7 @@ use serde_json::json;
 
 pub use limits::{prepare, Limits, Prepared};
 
-use crate::result::{ConnectorStats, KernelStats, Machine, OpStats, RunResult, SCHEMA};
+use crate::result::{ConnectorStats, KernelStats, OpStats, RunResult, SCHEMA};
 use patterns::{Outcome, Watcher};
 use slab::{Sampler, SlabCache, CONNECTOR_CACHE, MARK_CACHE};
 
@@ -412,7 +412,7 @@ fn assemble(
         scenario: plan.pattern.name().to_string(),
         scheme: SCHEME.to_string(),
         params: params(plan, prepared, &outcome),
-        machine: machine(),
+        machine: crate::measure::machine(),
         duration_s,
         throughput_ops_per_s: lat.ops() as f64 / duration_s.max(f64::MIN_POSITIVE),
         ops,
@@ -503,17 +503,5 @@ fn op_stats(h: &Histogram<u64>) -> OpStats {
         .filter(|_| !h.is_empty())
         .map(|(p, q)| (p, h.value_at_quantile(q)))
         .collect(),
-    }
-}
-
-/// Where this ran. The kernel result cannot name the rustc that built it
-/// without a build script, so it says `unknown`.
-fn machine() -> Machine {
-    Machine {
-        cpus: std::thread::available_parallelism().map_or(1, |n| n.get()),
-        kernel: std::fs::read_to_string("/proc/sys/kernel/osrelease")
-            .map(|s| s.trim().to_string())
-            .unwrap_or_else(|_| "unknown".to_string()),
-        rustc: "unknown".to_string(),
     }
 }
