@@ -14,6 +14,10 @@
 //! reader follows (the connector slot and each mark), hand over hand with
 //! slots 0, 1 and 2. Leaving clears the slots.
 //!
+//! NOTE: a thread may nest sections at most
+//! [`crate::engine::hazard::MAX_NESTING`] deep (the model never nests; a
+//! deeper nesting panics rather than share slots).
+//!
 //! # Scan
 //!
 //! When the list reaches twice the slots in use plus 16, the retiring thread
