@@ -46,5 +46,10 @@ fn list() {
         .unwrap_or(0);
     for scheme in connbench_impls::SCHEMES {
         println!("{:width$}  {}", scheme.id, scheme.description);
+        // How this machine runs it (membarrier or fences), where that varies.
+        let note = connbench_impls::schemes::runtime_note(scheme.id).unwrap_or_default();
+        if !note.is_empty() {
+            println!("{:width$}  ({note})", "");
+        }
     }
 }
