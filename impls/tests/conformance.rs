@@ -215,6 +215,17 @@ pub fn several_groups_share_one_connector<S: Scheme>() {
     assert_all_freed(&fs);
 }
 
+/// `keep` is the kernel before the patch; every other scheme frees on last
+/// detach. Checked by id, so a scheme cannot pass the policy-dependent tests
+/// below by changing its policy.
+pub fn policy_matches_the_scheme<S: Scheme>() {
+    let expected = match S::ID {
+        "keep" => ConnectorPolicy::KeepUntilEvict,
+        _ => ConnectorPolicy::FreeOnLastDetach,
+    };
+    assert_eq!(S::POLICY, expected, "{}", S::ID);
+}
+
 /// The seed patch's case: watch N inodes briefly. `srcu`-like schemes hold no
 /// connector afterwards; `keep` holds one per inode until eviction.
 pub fn temporary_watches_leave_connectors_by_policy<S: Scheme>() {
@@ -293,6 +304,7 @@ macro_rules! conformance {
             #[test] fn inode_is_pinned_while_marked_and_mount_is_not() { super::inode_is_pinned_while_marked_and_mount_is_not::<S>() }
             #[test] fn eviction_destroys_marks_and_recreates_the_object() { super::eviction_destroys_marks_and_recreates_the_object::<S>() }
             #[test] fn several_groups_share_one_connector() { super::several_groups_share_one_connector::<S>() }
+            #[test] fn policy_matches_the_scheme() { super::policy_matches_the_scheme::<S>() }
             #[test] fn temporary_watches_leave_connectors_by_policy() { super::temporary_watches_leave_connectors_by_policy::<S>() }
             #[test] fn repeated_cycles_free_everything() { super::repeated_cycles_free_everything::<S>() }
         }
