@@ -3,6 +3,9 @@
 
 use clap::{Parser, Subcommand};
 
+mod kernel;
+mod report;
+
 #[derive(Parser)]
 #[command(name = "connbench", version, about, long_about = None)]
 struct Cli {
@@ -14,12 +17,18 @@ struct Cli {
 enum Command {
     /// List the reclamation schemes, one line each.
     List,
+    /// Render a run's results as an HTML report (or CSV, or BMF JSON).
+    Report(report::ReportArgs),
+    /// Run the temporary-watch patterns against the host kernel through inotify.
+    Kernel(kernel::KernelArgs),
 }
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
         Command::List => list(),
+        Command::Report(args) => report::report(&args)?,
+        Command::Kernel(args) => kernel::run(args)?,
     }
     Ok(())
 }

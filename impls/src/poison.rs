@@ -10,10 +10,14 @@
 
 use std::alloc::Layout;
 
-use crate::sync::{AtomicU32, Ordering};
+// NOTE: std's atomic, not `crate::sync`'s: the magic word is instrumentation,
+// not part of any protocol, and it must stay readable after the node's other
+// fields (loom objects among them) have been dropped.
+pub(crate) use std::sync::atomic::AtomicU32 as MagicWord;
+use std::sync::atomic::{AtomicU32, Ordering};
 
 /// The magic word of a live node.
-pub(crate) const LIVE: u32 = 0xC0_17EC_7;
+pub(crate) const LIVE: u32 = 0x0C01_7EC7;
 /// The magic word of a freed node.
 #[cfg_attr(not(feature = "poison"), allow(dead_code))]
 pub(crate) const POISON: u32 = 0xDEAD_F4EE;
@@ -50,18 +54,20 @@ pub(crate) fn poison(magic: &AtomicU32) {
 /// `ptr` was allocated by the global allocator with `layout`, its contents
 /// have been dropped, and it is released once.
 pub(crate) unsafe fn release(ptr: *mut u8, layout: Layout) {
-    #[cfg(feature = "poison")]
+    // Under Miri the memory goes back at once: Miri itself reports any later
+    // access, more precisely than the poison could.
+    #[cfg(all(feature = "poison", not(miri)))]
     {
         quarantine::park(ptr, layout);
     }
-    #[cfg(not(feature = "poison"))]
+    #[cfg(any(not(feature = "poison"), miri))]
     {
         // Safety: the caller's contract.
         unsafe { std::alloc::dealloc(ptr, layout) };
     }
 }
 
-#[cfg(feature = "poison")]
+#[cfg(all(feature = "poison", not(miri)))]
 mod quarantine {
     use std::alloc::Layout;
     use std::collections::VecDeque;

@@ -90,8 +90,9 @@ pub struct Counters {
     marks_freed: AtomicU64,
     track_delay: AtomicBool,
     base: Instant,
-    reclaim_delay: Mutex<Histogram<u64>>,
-    batch_free: Mutex<Histogram<u64>>,
+    /// Allocated when tracking is first turned on (each is a few hundred KiB).
+    reclaim_delay: Mutex<Option<Histogram<u64>>>,
+    batch_free: Mutex<Option<Histogram<u64>>>,
 }
 
 /// A snapshot of [`Counters`].
@@ -147,8 +148,8 @@ impl Default for Counters {
             marks_freed: AtomicU64::new(0),
             track_delay: AtomicBool::new(false),
             base: Instant::now(),
-            reclaim_delay: Mutex::new(new_histogram()),
-            batch_free: Mutex::new(new_histogram()),
+            reclaim_delay: Mutex::new(None),
+            batch_free: Mutex::new(None),
         }
     }
 }
@@ -157,6 +158,10 @@ impl Counters {
     /// Starts or stops recording reclamation delays and batch-free times. Off
     /// by default: it reads the clock on every retire and free.
     pub fn set_tracking(&self, on: bool) {
+        if on {
+            lock(&self.reclaim_delay).get_or_insert_with(new_histogram);
+            lock(&self.batch_free).get_or_insert_with(new_histogram);
+        }
         self.track_delay.store(on, Ordering::Relaxed);
     }
 
@@ -181,25 +186,32 @@ impl Counters {
 
     /// The reclamation delays recorded so far, from retire to free, in ns.
     pub fn reclaim_delay(&self) -> Histogram<u64> {
-        lock(&self.reclaim_delay).clone()
+        lock(&self.reclaim_delay)
+            .clone()
+            .unwrap_or_else(new_histogram)
     }
 
     /// The time each batch free took, in ns, for schemes that free in batches.
     pub fn batch_free(&self) -> Histogram<u64> {
-        lock(&self.batch_free).clone()
+        lock(&self.batch_free).clone().unwrap_or_else(new_histogram)
     }
 
     /// Forgets the recorded delays and batch times (not the counts).
     pub fn reset_histograms(&self) {
-        lock(&self.reclaim_delay).reset();
-        lock(&self.batch_free).reset();
+        for histogram in [&self.reclaim_delay, &self.batch_free] {
+            if let Some(h) = lock(histogram).as_mut() {
+                h.reset();
+            }
+        }
     }
 
     /// A scheme that frees a batch at once reports how long it took.
     pub fn record_batch_free(&self, started: Instant) {
         if self.tracking() {
             let ns = started.elapsed().as_nanos().min(u64::MAX as u128) as u64;
-            let _ = lock(&self.batch_free).record(ns.max(1));
+            if let Some(h) = lock(&self.batch_free).as_mut() {
+                h.saturating_record(ns.max(1));
+            }
         }
     }
 
@@ -242,7 +254,9 @@ impl Counters {
         .fetch_add(1, Ordering::Relaxed);
         if retired_at != 0 && self.tracking() {
             let delay = self.now_ns().saturating_sub(retired_at).max(1);
-            let _ = lock(&self.reclaim_delay).record(delay);
+            if let Some(h) = lock(&self.reclaim_delay).as_mut() {
+                h.saturating_record(delay);
+            }
         }
     }
 

@@ -204,6 +204,16 @@ pub struct KernelStats {
     /// Slab object counts at the named moments (`before`, `watched`,
     /// `removed`, `settled`), keyed by cache name.
     pub slab: BTreeMap<String, BTreeMap<String, u64>>,
+    /// The connector cache sampled about every millisecond, on the same
+    /// time axis as [`MemoryStats::timeline`]: `live_connectors` is the
+    /// slab count minus its count `before`, so it includes the other
+    /// objects of a merged cache. Empty when the slab file cannot be read.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub timeline: Vec<Sample>,
+    /// Milliseconds from the last removal until the connector count
+    /// settled (stopped falling), when it could be read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub settle_ms: Option<f64>,
 }
 
 /// Why a result file could not be read.

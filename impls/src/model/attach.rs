@@ -158,9 +158,8 @@ impl<S: Scheme> Fsnotify<S> {
         // Safety: protected by `guard` for as long as we use this reference.
         let conn_ref: &'a Connector = unsafe { &*conn.as_ptr() };
         let state = lock(&conn_ref.lock);
-        if state.object.is_none() {
-            return None;
-        }
+        // Detached: being destroyed, and the slot already cleared.
+        state.object?;
         drop(guard);
         Some((conn, state))
     }
@@ -178,14 +177,16 @@ impl<S: Scheme> Fsnotify<S> {
             }
 
             // `fsnotify_attach_connector_to_object`: install a new connector if
-            // the slot is still empty. Release: publish the initialised
-            // connector; Acquire on failure is not needed (we restart).
+            // the slot is still empty. AcqRel: Release publishes the
+            // initialised connector; Acquire pairs with the Release of the
+            // detach that emptied the slot, so our mask writes come after its
+            // clearing. On failure we restart and load the slot again.
             let conn = Connector::alloc(obj.id, object.kind);
             self.counters().on_alloc(NodeKind::Connector);
             let installed = object.conn.compare_exchange(
                 ptr::null_mut(),
                 conn.as_ptr(),
-                Ordering::Release,
+                Ordering::AcqRel,
                 Ordering::Relaxed,
             );
             if installed.is_err() {

@@ -7,7 +7,7 @@ use super::mark::Mark;
 use super::object::{ObjectId, ObjectKind};
 use crate::poison;
 use crate::retired::{NodeKind, Retired};
-use crate::sync::{AtomicPtr, AtomicU32, Mutex};
+use crate::sync::{AtomicPtr, Mutex};
 
 /// `struct fsnotify_mark_connector`.
 ///
@@ -19,7 +19,7 @@ use crate::sync::{AtomicPtr, AtomicU32, Mutex};
 #[repr(C)]
 pub(crate) struct Connector {
     pub(crate) retired: Retired,
-    pub(crate) magic: AtomicU32,
+    pub(crate) magic: poison::MagicWord,
     pub(crate) kind: ObjectKind,
     /// The marks, highest group priority first. Changed only under `lock`;
     /// read by readers through their scheme's `protect`.
@@ -40,7 +40,7 @@ impl Connector {
     pub(crate) fn alloc(object: ObjectId, kind: ObjectKind) -> NonNull<Connector> {
         let conn = Box::new(Connector {
             retired: Retired::new(NodeKind::Connector, Connector::drop_node),
-            magic: AtomicU32::new(poison::LIVE),
+            magic: poison::MagicWord::new(poison::LIVE),
             kind,
             marks: AtomicPtr::new(ptr::null_mut()),
             lock: Mutex::new(ConnectorState {

@@ -38,8 +38,8 @@ impl<S: Scheme> Fsnotify<S> {
             .expect("a connector with marks is attached");
         let object = self.object(object_id);
 
-        // Unlink: first tag the mark's own link, so a reader standing on the
-        // mark restarts rather than follows it, then bypass the mark.
+        // Unlink: bypass the mark, then tag the mark's own link so that a
+        // reader standing on the mark restarts rather than follows it.
         let mut link = &conn_ref.marks;
         while link.load(Ordering::Relaxed) != mark_ptr.as_ptr() {
             let cur = link.load(Ordering::Relaxed);
@@ -50,15 +50,18 @@ impl<S: Scheme> Fsnotify<S> {
             // Safety: listed under the lock, so linked and not retired.
             link = unsafe { &(*cur).next };
         }
-        // Relaxed: the tag is ordered for readers by the grace period (section
-        // schemes) or by the SeqCst fences of protect and scan (hazard).
         let next = mark.next.load(Ordering::Relaxed);
-        mark.next
-            .store(next.map_addr(|a| a | UNLINKED), Ordering::Relaxed);
         // Release: a reader that reaches `next` through `link` sees it
         // initialised (it was published with Release already; this keeps the
         // chain of releases intact).
         link.store(next, Ordering::Release);
+        // Release: pairs with the Acquire of a reader's protected load that
+        // sees the tag, so that when it restarts it finds the list without
+        // this mark and makes progress. The successor stays safe to follow
+        // for a reader that saw the link untagged: it can only be unlinked
+        // (and retired) after this tag, under this same lock.
+        mark.next
+            .store(next.map_addr(|a| a | UNLINKED), Ordering::Release);
         mark_state.conn = std::ptr::null_mut();
 
         let last = conn_ref.marks.load(Ordering::Relaxed).is_null();
@@ -192,9 +195,14 @@ fn detach_connector(
     object: &super::object::Object,
 ) {
     debug_assert!(std::ptr::eq(object.conn.load(Ordering::Relaxed), conn));
-    // Relaxed: the grace period that must pass before the connector is freed
-    // orders this store for every reader that could still hold the old value.
-    object.conn.store(std::ptr::null_mut(), Ordering::Relaxed);
+    // The mask is cleared before the slot, as the kernel does: an adder that
+    // finds the slot empty attaches a new connector and writes the mask anew,
+    // and that write must land after this one (loom found the reverse order).
     object.mask.store(0, Ordering::Relaxed);
+    // Release: pairs with the Acquire of the attaching compare-exchange (and
+    // of readers' protected loads), so whoever sees the empty slot also sees
+    // the cleared mask. Readers still holding the old value are covered by
+    // the grace period, not by this store.
+    object.conn.store(std::ptr::null_mut(), Ordering::Release);
     *attached_to = None;
 }

@@ -52,6 +52,7 @@ fn deliver<S: Scheme>(guard: &mut S::Guard<'_>, object: &Object, mask: u32) -> u
         }
         // Safety: protected in slot 0 for the rest of this walk.
         let conn = unsafe { &*conn };
+        poison::check(&conn.magic, "connector");
         let mut slot = 1;
         let mut cur = guard.protect(slot, &conn.marks);
         poison::check(&conn.magic, "connector");
@@ -65,6 +66,7 @@ fn deliver<S: Scheme>(guard: &mut S::Guard<'_>, object: &Object, mask: u32) -> u
             // Safety: protected in `slot` until that slot is reused below, one
             // step later, after `next` is protected in the other slot.
             let mark = unsafe { &*cur };
+            poison::check(&mark.magic, "mark");
             let wants = mark.mask.load(Ordering::Relaxed) & mask != 0;
             slot = 3 - slot;
             let next = guard.protect(slot, &mark.next);

@@ -24,7 +24,7 @@ pub(crate) fn is_unlinked(link: *mut Mark) -> bool {
 pub(crate) struct Mark {
     /// The destroy-list link, as in the connector.
     pub(crate) retired: Retired,
-    pub(crate) magic: AtomicU32,
+    pub(crate) magic: poison::MagicWord,
     /// The events this mark wants; written under the mark's lock, read by
     /// readers without locks.
     pub(crate) mask: AtomicU32,
@@ -49,7 +49,7 @@ impl Mark {
     pub(crate) fn alloc(group: Arc<Group>, mask: u32, refs: u32) -> NonNull<Mark> {
         let mark = Box::new(Mark {
             retired: Retired::new(NodeKind::Mark, Mark::drop_node),
-            magic: AtomicU32::new(poison::LIVE),
+            magic: poison::MagicWord::new(poison::LIVE),
             mask: AtomicU32::new(mask),
             refcnt: AtomicU32::new(refs),
             next: AtomicPtr::new(ptr::null_mut()),

@@ -148,7 +148,9 @@ impl<S: Scheme> Fsnotify<S> {
 
     /// `igrab`: a reference to the object, or `None` while it is evicted.
     pub fn igrab(&self, id: ObjectId) -> Option<ObjRef<'_, S>> {
-        self.object(id).try_get().then_some(ObjRef { fs: self, id })
+        // `then`, not `then_some`: an `ObjRef` built for a failed grab would put
+        // a reference it never took when dropped.
+        self.object(id).try_get().then(|| ObjRef { fs: self, id })
     }
 
     /// The object's cached event mask, as readers see it.
