@@ -136,14 +136,26 @@ fn run<S: Scheme>(group: &mut BenchmarkGroup<'_, WallTime>, op: Op) {
             let stop = AtomicBool::new(false);
             std::thread::scope(|scope| {
                 let delivering = scope.spawn(|| reader.run(&stop));
+                // Ends the reader also when the benchmark panics, so the scope
+                // can join it.
+                let stop_guard = StopOnDrop(&stop);
                 group.bench_function(S::ID, |b| {
                     b.iter_custom(|iters| timed_batches(iters, || watch.batch()))
                 });
-                // Relaxed: only ends the reader's loop.
-                stop.store(true, Ordering::Relaxed);
+                drop(stop_guard);
                 black_box(delivering.join().expect("the reader thread panicked"));
             });
         }
+    }
+}
+
+/// Sets the flag that ends a [`Reader`] when dropped.
+struct StopOnDrop<'a>(&'a AtomicBool);
+
+impl Drop for StopOnDrop<'_> {
+    fn drop(&mut self) {
+        // Relaxed: only ends the reader's loop; the join orders the rest.
+        self.0.store(true, Ordering::Relaxed);
     }
 }
 
