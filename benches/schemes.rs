@@ -97,6 +97,11 @@ fn run<S: Scheme>(group: &mut BenchmarkGroup<'_, WallTime>, op: Op) {
         Op::HandleEvent(marks) => {
             let fs = Fsnotify::<S>::new(1, 0);
             let inode = common::watched_inode(&fs, marks);
+            assert_eq!(
+                common::handle_event(&fs, &inode),
+                marks,
+                "every mark wants the event"
+            );
             group.bench_function(S::ID, |b| b.iter(|| common::handle_event(&fs, &inode)));
         }
 
