@@ -16,11 +16,14 @@
 //! # What is counted
 //!
 //! Callgrind counts only what the calling thread executes inside the
-//! benchmark function. Work a scheme's own worker thread does (the `srcu`
-//! reaper freeing a batch it took first) is not counted; the barrier makes
-//! the calling thread do the freeing itself, and the fixtures are built and
-//! warmed (thread registration, first connector, the allocator's caches)
-//! in setup functions, outside the count.
+//! benchmark function. The scheme's own threads (the reapers of `keep` and
+//! `srcu`) are parked as soon as the model exists ([`common::park`]), so the
+//! barrier makes the calling thread free everything itself: the count is that
+//! of a caller that reclaims synchronously, and it is the same in every run.
+//! Without the parking a reaper racing the barrier moved the temp-watch counts
+//! by up to 15% between runs. The fixtures are built and warmed (thread
+//! registration, first connector, the allocator's caches) in setup functions,
+//! outside the count.
 //!
 //! # Run
 //!
