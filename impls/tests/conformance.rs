@@ -11,21 +11,6 @@ fn model<S: Scheme>() -> Fsnotify<S> {
     Fsnotify::new(OBJECTS, 2)
 }
 
-/// After every object is evicted and the barrier passes, nothing is left.
-fn assert_all_freed<S: Scheme>(fs: &Fsnotify<S>) {
-    for id in 0..fs.object_count() {
-        fs.evict(connbench_impls::ObjectId(id));
-    }
-    fs.barrier();
-    let c = fs.snapshot();
-    assert_eq!(
-        c.connectors_allocated, c.connectors_freed,
-        "connectors leaked: {c:?}"
-    );
-    assert_eq!(c.marks_allocated, c.marks_freed, "marks leaked: {c:?}");
-    assert_eq!(c.pending_connectors(), 0);
-}
-
 pub fn add_find_remove<S: Scheme>() {
     let fs = model::<S>();
     let group = fs.new_group(0);

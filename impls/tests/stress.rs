@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use common::*;
-use connbench_impls::{Fsnotify, ObjectId, Scheme};
+use connbench_impls::{Fsnotify, Scheme};
 
 /// How long each scheme is stressed; `CONNBENCH_STRESS_MS` overrides.
 fn duration() -> Duration {
@@ -141,16 +141,7 @@ pub fn stress<S: Scheme>() {
         "no eviction happened"
     );
 
-    for id in 0..fs.object_count() {
-        fs.evict(ObjectId(id));
-    }
-    fs.barrier();
-    let c = fs.snapshot();
-    assert_eq!(
-        c.connectors_allocated, c.connectors_freed,
-        "connectors leaked: {c:?}"
-    );
-    assert_eq!(c.marks_allocated, c.marks_freed, "marks leaked: {c:?}");
+    assert_all_freed(&fs);
 }
 
 macro_rules! stress_tests {

@@ -12,6 +12,9 @@ use crate::units::{human, Unit};
 /// What an axis's value is, in words.
 fn measured_as(axis: Axis, ops: &[String]) -> String {
     match axis {
+        Axis::Latency if ops.iter().any(|op| op == "handle_event") => {
+            "p99 of `handle_event`, the read side".into()
+        }
         Axis::Latency if ops.len() == 1 => format!("p99 of `{}`", ops[0]),
         Axis::Latency => format!("geometric mean of the p99 of `{}`", ops.join("`, `")),
         Axis::Memory => "peak allocated bytes".into(),
@@ -105,8 +108,9 @@ fn winners_and_ranking(out: &mut String, d: &Decision) {
         out,
         "<p>How the scores are made: in each scenario a scheme's score is the weighted \
          geometric mean, over the axes, of its value divided by the best value (latency: \
-         the p99 of the operations every judged scheme measured, combined by geometric \
-         mean; memory: the allocator's peak allocated bytes; alloc: allocation calls per \
+         the p99 of event delivery, the read side that runs on every access to a watched \
+         object; without events, the p99s of the operations every judged scheme measured, \
+         combined by geometric mean; memory: the allocator's peak allocated bytes; alloc: allocation calls per \
          operation). 1.00 is best on every axis; 1.50 is 50&nbsp;% worse on a weighted \
          average. The overall score is the geometric mean of a scheme's scenario scores; \
          schemes ranked in fewer scenarios sort after those ranked in all. Values are \
