@@ -34,7 +34,8 @@ pub use srcu_fast::SrcuFast;
 use crate::scheme::Scheme;
 
 /// Expands `$callback! { id_ident => Type, ... }` once, with every scheme in
-/// the fixed order connbench reports them in.
+/// the fixed order connbench reports them in (under `--cfg loom`, only the
+/// in-house ones: the crate-backed schemes use std's atomics).
 ///
 /// Tests and benches use it to instantiate a generic body per scheme:
 ///
@@ -42,17 +43,28 @@ use crate::scheme::Scheme;
 /// macro_rules! per_scheme { ($($name:ident => $ty:ty,)*) => { $( mod $name { ... } )* } }
 /// connbench_impls::for_each_scheme!(per_scheme);
 /// ```
-#[cfg(not(loom))]
 #[macro_export]
 macro_rules! for_each_scheme {
     ($callback:ident) => {
-        $callback! {
+        $crate::__with_reference_schemes! { $callback;
             keep => $crate::schemes::Keep,
             srcu => $crate::schemes::SrcuScheme,
             srcu_fast => $crate::schemes::SrcuFast,
             rcu => $crate::schemes::Rcu,
             hazard => $crate::schemes::Hazard,
             refcount => $crate::schemes::Refcount,
+        }
+    };
+}
+
+/// Appends the crate-backed reference schemes to the in-house ones.
+#[cfg(not(loom))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __with_reference_schemes {
+    ($callback:ident; $($in_house:tt)*) => {
+        $callback! {
+            $($in_house)*
             epoch => $crate::schemes::Epoch,
             hyaline => $crate::schemes::Hyaline,
             haphazard => $crate::schemes::Haphazard,
@@ -63,17 +75,11 @@ macro_rules! for_each_scheme {
 /// Under loom only the in-house schemes: the crate-backed ones use std's
 /// atomics, which loom cannot check.
 #[cfg(loom)]
+#[doc(hidden)]
 #[macro_export]
-macro_rules! for_each_scheme {
-    ($callback:ident) => {
-        $callback! {
-            keep => $crate::schemes::Keep,
-            srcu => $crate::schemes::SrcuScheme,
-            srcu_fast => $crate::schemes::SrcuFast,
-            rcu => $crate::schemes::Rcu,
-            hazard => $crate::schemes::Hazard,
-            refcount => $crate::schemes::Refcount,
-        }
+macro_rules! __with_reference_schemes {
+    ($callback:ident; $($in_house:tt)*) => {
+        $callback! { $($in_house)* }
     };
 }
 
